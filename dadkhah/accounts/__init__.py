@@ -1,0 +1,1 @@
+"""Users, roles and API tokens. A user's role is the Django group of the same name."""

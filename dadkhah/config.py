@@ -1,0 +1,99 @@
+"""Settings declared once: a name, a default, help text and the environment variable.
+
+Every setting Dadkhah reads from the environment is listed in ``SETTINGS``. The Django
+settings module and the documentation are both generated from this registry, and a test
+fails when a setting is missing from ``docs/reference/settings.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["SETTINGS", "Setting", "Config", "load"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "home", "DADKHAH_HOME", "./var", "Data directory: SQLite database, blobs, keys, task queue."
+    ),
+    Setting(
+        "database_url",
+        "DATABASE_URL",
+        "",
+        "Database URL. Empty means SQLite (WAL) at DADKHAH_HOME/dadkhah.sqlite3; "
+        "postgres://user:pass@host:port/name switches to PostgreSQL.",
+    ),
+    Setting("debug", "DADKHAH_DEBUG", "0", "1 turns on Django debug pages. Never in production."),
+    Setting(
+        "allowed_hosts",
+        "DADKHAH_ALLOWED_HOSTS",
+        "127.0.0.1,localhost,[::1]",
+        "Comma-separated host names the site answers to.",
+    ),
+    Setting(
+        "secret_key",
+        "DADKHAH_SECRET_KEY",
+        "",
+        "Django secret key. Empty means: read DADKHAH_HOME/keys/django-secret, creating it once.",
+    ),
+    Setting(
+        "require_all",
+        "DADKHAH_REQUIRE_ALL",
+        "0",
+        "1 makes tests fail instead of skipping when a system tool (chromium, PostgreSQL) is missing. CI sets it.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    home: Path
+    database_url: str
+    debug: bool
+    allowed_hosts: list[str]
+    secret_key: str
+    require_all: bool
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+
+def _secret_from_home(home: Path) -> str:
+    """Secrets never live in the database: the key is a file under DADKHAH_HOME/keys."""
+    keys = home / "keys"
+    keys.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = keys / "django-secret"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(secrets.token_urlsafe(50))
+        tmp.chmod(0o600)
+        os.replace(tmp, path)
+    return path.read_text().strip()
+
+
+def load(environ: Mapping[str, str] | None = None) -> Config:
+    env = os.environ if environ is None else environ
+    raw = {s.name: env.get(s.env, s.default) for s in SETTINGS}
+    home = Path(raw["home"]).expanduser().resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return Config(
+        home=home,
+        database_url=raw["database_url"],
+        debug=raw["debug"] == "1",
+        allowed_hosts=[h.strip() for h in raw["allowed_hosts"].split(",") if h.strip()],
+        secret_key=raw["secret_key"] or _secret_from_home(home),
+        require_all=raw["require_all"] == "1",
+    )

@@ -1,0 +1,1 @@
+"""Shared kernel: partial dates, vocabularies, confidentiality levels and roles."""

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from dadkhah.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("dadkhah.records.urls")),
+]

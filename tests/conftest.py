@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+
+def require_tool(name: str, path: str | None = None) -> str:
+    """Return the tool's path, or skip; under DADKHAH_REQUIRE_ALL=1 a missing tool fails."""
+    found = path if path and os.path.exists(path) else shutil.which(name)
+    if found:
+        return found
+    message = f"{name} is not installed (scripts/system-deps.sh test installs it)"
+    if os.environ.get("DADKHAH_REQUIRE_ALL") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def users(db):
+    from tests.factories import make_users
+
+    return make_users()
