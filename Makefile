@@ -20,7 +20,7 @@ test-setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
-	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV) || { scripts/system-deps.sh base && $(PYTHON) -m venv $(VENV); }
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV) || { scripts/system-deps.sh venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .

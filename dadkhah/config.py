@@ -78,8 +78,9 @@ def _secret_from_home(home: Path) -> str:
     path = keys / "django-secret"
     if not path.exists():
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(secrets.token_urlsafe(50))
-        tmp.chmod(0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
         os.replace(tmp, path)
     return path.read_text().strip()
 

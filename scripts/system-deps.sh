@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Install the Debian packages Dadkhah needs when run as root; otherwise say what is missing.
-# Usage: scripts/system-deps.sh [base|test|ci]
-#   base: what `make demo` needs      test: + the browser for UI tests      ci: + PostgreSQL 15
+# Usage: scripts/system-deps.sh [base|venv|test|ci]
+#   base: what `make demo` needs    venv: Debian's venv module, when `python3 -m venv` fails
+#   test: + the browser and fonts for UI tests    ci: + PostgreSQL 15
 set -euo pipefail
 profile=${1:-base}
 
-base=(python3-venv fonts-noto-core)
-test=(chromium)
+base=()
+test=(chromium fonts-noto-core)
 ci=(postgresql-15 postgresql-client-15)
 
-want=("${base[@]}")
+want=(${base[@]+"${base[@]}"})
 case "$profile" in
   base) ;;
+  venv) want+=(python3-venv) ;;
   test) want+=("${test[@]}") ;;
   ci) want+=("${test[@]}" "${ci[@]}") ;;
   *) echo "usage: $0 [base|test|ci]" >&2; exit 2 ;;
@@ -26,12 +28,11 @@ done
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   echo "Installing Debian packages: ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  stamp=/var/lib/apt/periodic/update-success-stamp
-  if [ ! -e /var/lib/apt/lists/lock ] || [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+  # Try with the package lists as they are; refresh them once if that fails.
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
     apt-get update -qq
-  fi
-  : "$stamp"
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  }
 else
   echo "Missing Debian packages (not root, so not installing): ${missing[*]}" >&2
   echo "  sudo apt-get install ${missing[*]}" >&2

@@ -55,15 +55,15 @@ class Record(models.Model):
     def __str__(self) -> str:
         return self.label or self.label_fa or self.uid
 
+    def get_absolute_url(self) -> str:
+        return f"/records/{self.KIND}/{self.uid}/"
+
     @property
     def level(self) -> Level:
         return Level(self.confidentiality)
 
     def claims(self) -> models.QuerySet[Claim]:
         return Claim.objects.filter(subject_kind=self.KIND, subject_id=self.pk)
-
-    def get_absolute_url(self) -> str:
-        return f"/records/{self.KIND}/{self.uid}/"
 
     def structure(self) -> dict[str, Any]:
         """Identity fields that are not claims (the person a post belongs to, say)."""
@@ -176,6 +176,9 @@ class Source(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return f"/records/source/{self.uid}/"
+
     @property
     def label(self) -> str:
         return self.title
@@ -183,9 +186,6 @@ class Source(models.Model):
     @property
     def level(self) -> Level:
         return Level(self.confidentiality)
-
-    def get_absolute_url(self) -> str:
-        return f"/records/source/{self.uid}/"
 
 
 class Claim(models.Model):

@@ -210,8 +210,8 @@ def _status(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ValueError('a status is "destroyed, 2008" or {"status": ..., "date": ...}')
     code = vocabularies()["place_status"].get(_text(raw.get("status", ""), "the status")).code
-    when = raw.get("date")
-    return {"status": code, "date": _date(when) if when else None}
+    stamp = raw.get("date")
+    return {"status": code, "date": _date(stamp) if stamp else None}
 
 
 def _ref(raw: Any) -> str:
@@ -279,7 +279,7 @@ def display(
         case "date":
             return PartialDate.from_json(value).both(lang)
         case "ref":
-            return refs.get(value, value)
+            return refs.get(value, str(value))
         case "geometry":
             if value["type"] == "Point":
                 lon, lat = value["coordinates"]
