@@ -289,14 +289,15 @@ def _preferred_by_prop(record: Record) -> dict[str, list[Claim]]:
     return by_prop
 
 
-def _name_labels(claims: Iterable[Claim]) -> tuple[str, str]:
-    latin = fa = ""
-    for claim in claims:
-        value = claim.value
-        if value["script"] == "latn" and not latin and value["kind"] in ("full", "alias"):
-            latin = value["text"]
-        if value["script"] == "fa" and not fa and value["kind"] in ("full", "alias"):
-            fa = value["text"]
+def _name_labels(claims: Sequence[Claim]) -> tuple[str, str]:
+    """The best-ranked full name in each script; an alias only where no full name exists."""
+    kinds = {"full": 0, "alias": 1}
+    ordered = sorted(
+        (c for c in claims if c.value["kind"] in kinds),
+        key=lambda c: kinds[c.value["kind"]],  # stable: keeps the claim ranking within a kind
+    )
+    latin = next((c.value["text"] for c in ordered if c.value["script"] == "latn"), "")
+    fa = next((c.value["text"] for c in ordered if c.value["script"] == "fa"), "")
     return latin, fa
 
 
@@ -396,12 +397,14 @@ class PropGroup:
         """Two different values that are not rejected, on a single-valued property."""
         if self.spec.many:
             return False
-        keys = {
-            values.value_key(self.spec, c.claim.value)
-            for c in self.claims
-            if c.claim.status != "rejected"
-        }
-        return len(keys) > 1
+        live = [c.claim.value for c in self.claims if c.claim.status != "rejected"]
+        if self.spec.type == "name":
+            # The same name written in two scripts is not a conflict; two spellings in one are.
+            by_script: dict[str, set[str]] = defaultdict(set)
+            for value in live:
+                by_script[value["script"]].add(values.value_key(self.spec, value))
+            return any(len(keys) > 1 for keys in by_script.values())
+        return len({values.value_key(self.spec, value) for value in live}) > 1
 
 
 def _ref_labels(

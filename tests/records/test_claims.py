@@ -144,3 +144,23 @@ def test_a_claim_whose_only_source_is_hidden_is_not_shown(sources):
     public = {g.spec.name for g in claims.claim_groups(person, Level.PUBLIC)}
     assert public == {"name"}
     assert "occupation" in {g.spec.name for g in claims.claim_groups(person, Level.INTERNAL)}
+
+
+def test_full_names_label_the_record_before_aliases_and_scripts_do_not_conflict(sources):
+    person = make_person("Synthetic Full Name", sources[0])
+    claims.add_claim(
+        person,
+        "name",
+        {"text": "Synthetic Alias", "kind": "alias"},
+        citations=cite(sources[1], confidence="high"),
+    )
+    claims.add_claim(person, "name", "نام کامل ساختگی", citations=cite(sources[1]))
+    claims.add_claim(person, "father_name", "Synthetic Father", citations=cite(sources[0]))
+    claims.add_claim(person, "father_name", "پدر ساختگی", citations=cite(sources[0]))
+    person.refresh_from_db()
+    assert (person.label, person.label_fa) == ("Synthetic Full Name", "نام کامل ساختگی")
+    groups = {g.spec.name: g for g in claims.claim_groups(person, Level.PUBLIC)}
+    assert not groups["father_name"].conflict
+    claims.add_claim(person, "father_name", "Another Father", citations=cite(sources[2]))
+    groups = {g.spec.name: g for g in claims.claim_groups(person, Level.PUBLIC)}
+    assert groups["father_name"].conflict
