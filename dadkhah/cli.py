@@ -164,7 +164,11 @@ def import_(kind: str, file: Path, fmt: str | None, as_json: bool) -> None:
 
     if not file.exists():
         fail(f"{file}: no such file")
-    report = io.import_file(kind, file, fmt=fmt)
+    try:
+        report = io.import_file(kind, file, fmt=fmt)
+    except io.ImportExportError as exc:
+        fail(str(exc))
+        return
     for line in report.lines():
         if as_json:
             emit(line)
