@@ -173,6 +173,7 @@ def add_claim(
     reason: str = "",
     uid: str | None = None,
     require_citation: bool = True,
+    reproject: bool = True,
 ) -> Claim:
     """Record that the cited sources say ``record.prop`` is ``value``."""
     try:
@@ -213,7 +214,8 @@ def add_claim(
     claim.save()
     for cite in citations:
         add_citation(claim, cite, user=user, reason=reason, reproject=False)
-    project(record)
+    if reproject:  # a bulk import projects each record once, at the end
+        project(record)
     return claim
 
 

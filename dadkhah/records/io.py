@@ -30,7 +30,18 @@ from dadkhah.core.dates import InvalidDate, PartialDate, parse_partial_date
 from dadkhah.records import claims, values
 from dadkhah.records.claims import CitationInput, RecordError
 from dadkhah.records.models import RECORD_MODELS as MODELS
-from dadkhah.records.models import Citation, Claim, Event, Participation, Post, Record, Source
+from dadkhah.records.models import (
+    Body,
+    Citation,
+    Claim,
+    Event,
+    Participation,
+    Person,
+    Place,
+    Post,
+    Record,
+    Source,
+)
 
 __all__ = ["COLUMNS", "KINDS", "ExportScope", "ImportExportError", "Problem", "Report"]
 __all__ += ["export", "format_report_line", "import_file"]
@@ -561,7 +572,15 @@ class _Importer:
         options = {"user": self.user, "reason": self.reason, "uid": p["uid"] or None}
         try:
             spec, value = p["spec"], p["value"]
-            claims.add_claim(record, spec.name, value, citations=cites, **p["options"], **options)
+            claims.add_claim(
+                record,
+                spec.name,
+                value,
+                citations=cites,
+                reproject=False,
+                **p["options"],
+                **options,
+            )
         except RecordError as exc:
             field = "value" if exc.field == p["spec"].name else exc.field
             raise RecordError(str(exc), field) from None
@@ -589,14 +608,16 @@ class _Importer:
         claim = self._get("claim", p["claim"], "claim")
         cite = self._cite(p)
         if self.writing:
-            claims.add_citation(claim, cite, user=self.user, reason=self.reason)
+            claims.add_citation(claim, cite, user=self.user, reason=self.reason, reproject=False)
             self.touched[claim.subject_kind].add(claim.subject_id)
         self.report.created += 1
 
     def _reproject(self) -> None:
-        """Labels of posts, events and participations depend on other records: redo them."""
+        """Project every touched record once; posts, events and participations last,
+        because their labels depend on the names of the records they link."""
         t = self.touched
         jobs: list[tuple[type[Record], str, set[int]]] = [
+            (Person, "pk", t["person"]), (Body, "pk", t["body"]), (Place, "pk", t["place"]),
             (Event, "pk", t["event"]), (Event, "place_id", t["place"]),
             (Post, "pk", t["post"]), (Post, "body_id", t["body"]),
             (Participation, "pk", t["participation"]), (Participation, "event_id", t["event"]),
