@@ -22,3 +22,9 @@ def users(db):
     from tests.factories import make_users
 
     return make_users()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Creating users dominates test setup with the production hasher; tests don't need its cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,5 +1,774 @@
-from django.http import HttpRequest, HttpResponse
+"""Pages of the case record: home, lists, record pages, history, sources, claim actions.
+
+Visibility follows one rule: a viewer sees a record, claim or source only when its level
+is within their clearance, and a post or participation only when the records it links
+are visible too. Everything else answers 404, so a page never reveals that something
+hidden exists. Writes go through ``records.claims``; a ``RecordError`` is shown next to
+the field it names and nothing is saved. The forms that create records are in
+``records.entry``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from dadkhah.accounts.roles import can_edit, can_review, clearance_of, role_of
+from dadkhah.core.confidentiality import Level, Role
+from dadkhah.core.dates import PartialDate, gregorian_to_sh
+from dadkhah.records import claims, values
+from dadkhah.records.claims import PropGroup, RecordError
+from dadkhah.records.forms import CitationForm, ClaimForm, StatusForm
+from dadkhah.records.models import (
+    RECORD_MODELS,
+    Citation,
+    Claim,
+    Event,
+    Participation,
+    Person,
+    Post,
+    Record,
+    Source,
+)
+
+__all__ = [
+    "KIND_NAMES",
+    "citation_add",
+    "claim_add",
+    "claim_status",
+    "home",
+    "put_error",
+    "record_detail",
+    "record_history",
+    "record_list",
+    "require",
+    "source_detail",
+    "value_field",
+    "viewer_clearance",
+    "visible_records",
+]
+
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    "person": ("Person", "People"),
+    "body": ("Body", "Bodies"),
+    "place": ("Place", "Places"),
+    "post": ("Post", "Posts"),
+    "event": ("Event", "Events"),
+    "participation": ("Participation", "Participations"),
+    "source": ("Source", "Sources"),
+}
+# A post or participation is only as visible as the records it joins.
+LINKS: dict[str, tuple[str, ...]] = {
+    "post": ("person", "body"),
+    "participation": ("event", "person"),
+}
+PAGE_SIZE = 25
+_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
+# ------------------------------------------------------------------ access
+
+
+def viewer_clearance(request: HttpRequest) -> Level:
+    return clearance_of(request.user)
+
+
+def is_staff(user: Any) -> bool:
+    return role_of(user) is not Role.PUBLIC
+
+
+def require(check: Callable[[Any], bool], what: str) -> Callable[..., Any]:
+    """Anonymous visitors go to the login page; signed-in users without the right get 403."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user):
+                raise PermissionDenied(f"Your role may not {what}.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def visible_records(model: type[Record], clearance: Level) -> QuerySet[Any]:
+    rows = model.objects.visible_to(clearance)
+    for name in LINKS.get(model.KIND, ()):
+        rows = rows.filter(**{f"{name}__confidentiality__lte": int(clearance)})
+    return rows
+
+
+def _record_or_404(kind: str, clearance: Level, **lookup: Any) -> Record:
+    model = RECORD_MODELS.get(kind)
+    record = visible_records(model, clearance).filter(**lookup).first() if model else None
+    if record is None:
+        raise Http404("No such record.")
+    return record
+
+
+def _claim_or_404(uid: str, clearance: Level) -> tuple[Claim, Record]:
+    claim = (
+        Claim.objects.visible_to(clearance)
+        .filter(uid=uid, citations__source__confidentiality__lte=int(clearance))
+        .first()
+    )
+    if claim is None:  # unknown, above the clearance, or citing only hidden sources
+        raise Http404("No such claim.")
+    return claim, _record_or_404(claim.subject_kind, clearance, pk=claim.subject_id)
+
+
+def put_error(form: forms.Form, exc: RecordError, aliases: dict[str, str] | None = None) -> None:
+    """Show a refused write next to the field it names (or above the form)."""
+    name = (aliases or {}).get(exc.field, exc.field)
+    form.add_error(name if name in form.fields else None, str(exc))
+
+
+def _lang(text: str) -> str:
+    return "fa" if text and values.detect_script(text) == "fa" else ""
+
+
+# ------------------------------------------------------------------ home and list
+
+
+def _describe(row: Any, name: str, clearance: Level) -> tuple[str, str] | None:
+    """What a history row is about and where it lives, or None when the viewer may not know."""
+    if name == "Claim":
+        target = (
+            visible_records(RECORD_MODELS[row.subject_kind], clearance)
+            .filter(pk=row.subject_id)
+            .first()
+        )
+        sourced = Citation.objects.filter(
+            claim_id=row.id, source__confidentiality__lte=int(clearance)
+        ).exists()
+        if target is None or not sourced:
+            return None
+        spec = values.props_of(row.subject_kind).get(row.prop)
+        return (
+            f"claim “{spec.label() if spec else row.prop}” on {target}",
+            target.get_absolute_url(),
+        )
+    if name == "Source":
+        source = Source.objects.visible_to(clearance).filter(pk=row.id).first()
+        return (f"source {source}", source.get_absolute_url()) if source else None
+    model = RECORD_MODELS[name.lower()]
+    record = visible_records(model, clearance).filter(pk=row.id).first()
+    if record is None:
+        return None
+    return f"{KIND_NAMES[model.KIND][0].lower()} {record}", record.get_absolute_url()
+
+
+def _span(start: date | None, end: date | None) -> str:
+    """A Gregorian span with its Solar Hijri equivalent, for lists."""
+    if start is None:
+        return ""
+
+    def sh(d: date) -> str:
+        return "{}/{:02d}/{:02d}".format(*gregorian_to_sh(d))
+
+    if end is None or end == start:
+        return f"{start.isoformat()} ({sh(start)})"
+    return f"{start.isoformat()} – {end.isoformat()} ({sh(start)} – {sh(end)})"
+
+
+def _recent_changes(clearance: Level, limit: int = 12) -> list[dict[str, Any]]:
+    """The latest history rows of records, claims and sources the viewer may see."""
+    rows: list[tuple[Any, str]] = []
+    for model in (*RECORD_MODELS.values(), Source, Claim):
+        history = model.history.filter(confidentiality__lte=int(clearance))  # type: ignore[attr-defined]
+        for row in history.select_related("history_user").order_by("-history_date")[:limit]:
+            rows.append((row, model.__name__))
+    rows.sort(key=lambda pair: pair[0].history_date, reverse=True)
+    out: list[dict[str, Any]] = []
+    for row, name in rows:
+        if len(out) == limit:
+            break
+        described = _describe(row, name, clearance)
+        if described is None:
+            continue
+        out.append(
+            {
+                "when": row.history_date,
+                "who": row.history_user.get_username() if row.history_user else "",
+                "why": row.history_change_reason or "",
+                "action": _ACTIONS[row.history_type],
+                "what": described[0],
+                "url": described[1],
+            }
+        )
+    return out
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("Dadkhah")
+    clearance = viewer_clearance(request)
+    counts = [
+        (kind, KIND_NAMES[kind][1], visible_records(model, clearance).count())
+        for kind, model in RECORD_MODELS.items()
+    ]
+    counts.append(("source", "Sources", Source.objects.visible_to(clearance).count()))
+    staff = is_staff(request.user)
+    context = {"counts": counts, "recent": _recent_changes(clearance) if staff else []}
+    return render(request, "records/home.html", context)
+
+
+@require_GET
+def record_list(request: HttpRequest) -> HttpResponse:
+    clearance = viewer_clearance(request)
+    kind = request.GET.get("kind", "person")
+    if kind not in KIND_NAMES:
+        kind = "person"
+    query = request.GET.get("q", "").strip()
+    rows: QuerySet[Any]
+    if kind == "source":
+        rows = Source.objects.visible_to(clearance).order_by("title", "id")
+        if query:
+            rows = rows.filter(Q(title__icontains=query) | Q(citation__icontains=query))
+    else:
+        rows = visible_records(RECORD_MODELS[kind], clearance)
+        if kind == "event":
+            rows = rows.order_by(F("date_start").asc(nulls_last=True), "label", "id")
+        else:
+            rows = rows.order_by("label", "id")
+        if query:
+            rows = rows.filter(Q(label__icontains=query) | Q(label_fa__icontains=query))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    if kind == "event":
+        for event in page.object_list:
+            event.when = _span(event.date_start, event.date_end)
+    context = {
+        "kind": kind,
+        "kinds": KIND_NAMES,
+        "kind_name": KIND_NAMES[kind],
+        "query": query,
+        "page": page,
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "records/partials/results.html" if partial else "records/list.html"
+    return render(request, template, context)
+
+
+# ------------------------------------------------------------------ the record page
+
+
+@dataclass
+class CitationView:
+    citation: Citation
+    quote_lang: str
+
+
+@dataclass
+class ClaimView:
+    claim: Claim
+    text: str
+    lang: str
+    href: str
+    citations: list[CitationView]
+    cite_form: forms.Form | None = None
+    status_form: forms.Form | None = None
+
+
+@dataclass
+class GroupView:
+    spec: values.PropSpec
+    conflict: bool
+    claims: list[ClaimView]
+
+
+@dataclass
+class LinkRow:
+    items: list[Record]
+    note: str = ""
+    note_href: str = ""
+
+
+@dataclass
+class Section:
+    title: str
+    rows: list[LinkRow] = field(default_factory=list)
+
+
+def _ref_key(spec: values.PropSpec, value: Any) -> tuple[str, str] | None:
+    """(kind, uid) of the record a reference value points at."""
+    if spec.type == "ref" and spec.to:
+        return spec.to, str(value)
+    if spec.type == "period_ref" and spec.to and isinstance(value, dict):
+        return spec.to, str(value.get("ref"))
+    return None
+
+
+Targets = dict[tuple[str, str], Record]
+
+
+def ref_targets(items: Iterable[Claim], clearance: Level) -> Targets:
+    """The referenced records the viewer may see, by (kind, uid)."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for claim in items:
+        key = _ref_key(values.prop_spec(claim.subject_kind, claim.prop), claim.value)
+        if key:
+            wanted[key[0]].add(key[1])
+    found: Targets = {}
+    for kind, uids in wanted.items():
+        for target in visible_records(RECORD_MODELS[kind], clearance).filter(uid__in=uids):
+            found[(kind, target.uid)] = target
+    return found
+
+
+def points_outside(spec: values.PropSpec, value: Any, targets: Targets) -> bool:
+    """Whether a value points at a record the viewer may not see: such claims are not shown."""
+    key = _ref_key(spec, value)
+    return key is not None and key not in targets
+
+
+def _groups(request: HttpRequest, record: Record, bound: dict[str, forms.Form]) -> list[GroupView]:
+    clearance = viewer_clearance(request)
+    editor, reviewer = can_edit(request.user), can_review(request.user)
+    groups = claims.claim_groups(record, clearance)
+    targets = ref_targets((c.claim for g in groups for c in g.claims), clearance)
+    out: list[GroupView] = []
+    for group in groups:
+        kept = [c for c in group.claims if not points_outside(group.spec, c.claim.value, targets)]
+        views = []
+        for item in kept:
+            uid = item.claim.uid
+            key = _ref_key(group.spec, item.claim.value)
+            cite_form = status_form = None
+            if editor:
+                cite_form = bound.get(f"cite-{uid}") or CitationForm(
+                    prefix=f"cite-{uid}", clearance=clearance
+                )
+            if reviewer:
+                status_form = bound.get(f"status-{uid}") or StatusForm(prefix=f"status-{uid}")
+            views.append(
+                ClaimView(
+                    claim=item.claim,
+                    text=item.text,
+                    lang=_lang(item.text),
+                    href=targets[key].get_absolute_url() if key else "",
+                    citations=[CitationView(c, _lang(c.quote)) for c in item.citations],
+                    cite_form=cite_form,
+                    status_form=status_form,
+                )
+            )
+        if views:
+            out.append(GroupView(group.spec, PropGroup(group.spec, kept).conflict, views))
+    return out
+
+
+def _term(vocab: str, code: str) -> str:
+    term = values.vocabularies()[vocab].terms.get(code)
+    return term.label("en") if term else code
+
+
+def _participation_note(part: Participation) -> str:
+    note = _term("participant_role", part.role) if part.role else "role not recorded"
+    return f"{note} ({_term('perpetrator_mode', part.mode).lower()})" if part.mode else note
+
+
+def _structure(record: Record, clearance: Level) -> list[Section]:
+    """The records this one is joined to, visible ones only."""
+    posts = visible_records(Post, clearance).select_related("person", "body")
+    parts = visible_records(Participation, clearance).select_related("event", "person")
+    if isinstance(record, Person):
+        return [
+            Section("Posts", [LinkRow([p]) for p in posts.filter(person=record)]),
+            Section(
+                "Events",
+                [
+                    LinkRow([p.event], _participation_note(p))
+                    for p in parts.filter(person=record).order_by("event__date_start", "id")
+                ],
+            ),
+        ]
+    if record.KIND == "body":
+        return [
+            Section(
+                "Posts and members",
+                [
+                    LinkRow([p.person], p.role or "post", p.get_absolute_url())
+                    for p in posts.filter(body=record)
+                ],
+            )
+        ]
+    if record.KIND == "place":
+        events = (
+            Event.objects.visible_to(clearance).filter(place=record).order_by("date_start", "id")
+        )
+        return [Section("Events here", [LinkRow([e]) for e in events])]
+    if isinstance(record, Event):
+        sections = []
+        if record.place_id and record.place.confidentiality <= int(clearance):
+            sections.append(Section("Place", [LinkRow([record.place])]))
+        rows = [
+            LinkRow([p.person], _participation_note(p))
+            for p in parts.filter(event=record).order_by("role", "person__label", "id")
+        ]
+        sections.append(Section("Participants", rows))
+        return sections
+    if isinstance(record, Post):
+        return [
+            Section("Held by", [LinkRow([record.person])]),
+            Section("Body", [LinkRow([record.body])]),
+        ]
+    if isinstance(record, Participation):
+        return [
+            Section("Event", [LinkRow([record.event])]),
+            Section("Person", [LinkRow([record.person], _participation_note(record))]),
+        ]
+    return []
+
+
+def _record_context(
+    request: HttpRequest, record: Record, bound: dict[str, forms.Form] | None = None
+) -> dict[str, Any]:
+    clearance = viewer_clearance(request)
+    bound = bound or {}
+    claim_form = bound.get("claim")
+    if claim_form is None and can_edit(request.user):
+        claim_form = ClaimForm(kind=record.KIND, clearance=clearance)
+    return {
+        "record": record,
+        "kind": record.KIND,
+        "kind_name": KIND_NAMES[record.KIND],
+        "groups": _groups(request, record, bound),
+        "claim_form": claim_form,
+        "sections": _structure(record, clearance),
+        "roles": [_term("participant_role", r) for r in claims.person_roles(record, clearance)]
+        if isinstance(record, Person)
+        else [],
+        "staff": is_staff(request.user),
+    }
+
+
+@require_GET
+def record_detail(request: HttpRequest, kind: str, uid: str) -> HttpResponse:
+    record = _record_or_404(kind, viewer_clearance(request), uid=uid)
+    return render(request, "records/detail.html", _record_context(request, record))
+
+
+def _claims_changed(request: HttpRequest, record: Record, anchor: str) -> HttpResponse:
+    record.refresh_from_db()
+    if request.htmx:
+        return render(
+            request, "records/partials/claims_swap.html", _record_context(request, record)
+        )
+    return HttpResponseRedirect(f"{record.get_absolute_url()}#{anchor}")
+
+
+def _claims_refused(
+    request: HttpRequest, record: Record, bound: dict[str, forms.Form]
+) -> HttpResponse:
+    context = _record_context(request, record, bound)
+    if request.htmx:
+        # htmx only swaps successful responses; the form carries the errors.
+        return render(request, "records/partials/claims_swap.html", context)
+    return render(request, "records/detail.html", context, status=400)
+
+
+@require_POST
+@require(can_edit, "add claims")
+def claim_add(request: HttpRequest, kind: str, uid: str) -> HttpResponse:
+    clearance = viewer_clearance(request)
+    record = _record_or_404(kind, clearance, uid=uid)
+    form = ClaimForm(request.POST, kind=kind, clearance=clearance)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            claim = claims.add_claim(
+                record,
+                data["prop"],
+                data["value"],
+                citations=form.citations(),
+                status=data["status"],
+                confidentiality=data["confidentiality"],
+                user=request.user,
+                reason=data["reason"] or f"added {form.spec.label().lower()}",
+            )
+        except RecordError as exc:
+            put_error(form, exc, {data["prop"]: "value"})
+        else:
+            return _claims_changed(request, record, f"claim-{claim.uid}")
+    return _claims_refused(request, record, {"claim": form})
+
+
+@require_POST
+@require(can_edit, "cite sources")
+def citation_add(request: HttpRequest, uid: str) -> HttpResponse:
+    clearance = viewer_clearance(request)
+    claim, record = _claim_or_404(uid, clearance)
+    form = CitationForm(request.POST, prefix=f"cite-{uid}", clearance=clearance)
+    if form.is_valid():
+        try:
+            claims.add_citation(
+                claim,
+                form.citations()[0],
+                user=request.user,
+                reason=form.cleaned_data["reason"] or "added a citation",
+            )
+        except RecordError as exc:
+            put_error(form, exc)
+        else:
+            return _claims_changed(request, record, f"claim-{uid}")
+    return _claims_refused(request, record, {f"cite-{uid}": form})
+
+
+@require_POST
+@require(can_review, "change the status of claims")
+def claim_status(request: HttpRequest, uid: str) -> HttpResponse:
+    clearance = viewer_clearance(request)
+    claim, record = _claim_or_404(uid, clearance)
+    form = StatusForm(request.POST, prefix=f"status-{uid}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            claims.set_status(claim, data["status"], user=request.user, reason=data["reason"])
+        except RecordError as exc:
+            put_error(form, exc)
+        else:
+            return _claims_changed(request, record, f"claim-{uid}")
+    return _claims_refused(request, record, {f"status-{uid}": form})
+
+
+@require_GET
+@require(can_edit, "add claims")
+def value_field(request: HttpRequest, kind: str) -> HttpResponse:
+    """The value input for the chosen property (htmx swaps it when the property changes)."""
+    if kind not in RECORD_MODELS:
+        raise Http404("No such kind.")
+    form = ClaimForm(
+        initial={"prop": request.GET.get("prop", "")},
+        kind=kind,
+        clearance=viewer_clearance(request),
+    )
+    return render(request, "records/partials/value_field.html", {"field": form["value"]})
+
+
+# ------------------------------------------------------------------ history
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    who: str
+    why: str
+    action: str
+    what: str
+    changes: list[tuple[str, str, str]]
+    order: int
+
+
+_SKIP = ["created_at", "updated_at", "created_by"]
+_FIELD_NAMES = {"is_synthetic": "synthetic", "timestamp": "time", "retracted_at": "retracted"}
+
+
+class _Shown:
+    """Field values as words, naming only sources and records the viewer may see."""
+
+    def __init__(self, sources: dict[int, str], targets: Targets) -> None:
+        self.sources = sources
+        self.refs = {uid: str(target) for (_, uid), target in targets.items()}
+
+    def __call__(self, name: str, value: Any, spec: values.PropSpec | None) -> str:
+        if value is None or value == "":
+            return "—"
+        if name == "confidentiality":
+            return Level(value).label
+        if name == "is_synthetic":
+            return "yes" if value else "no"
+        if name == "value" and spec is not None:
+            try:
+                return values.display(spec, value, "en", self.refs)
+            except (KeyError, TypeError, ValueError):
+                return str(value)
+        if name == "source":
+            return self.sources.get(value, "—")
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%d %H:%M UTC")
+        return str(value)
+
+
+def _stored(row: Any, name: str) -> Any:
+    return row.source_id if name == "source" else getattr(row, name)
+
+
+def _entries(
+    rows: Iterable[Any],
+    first_fields: list[str],
+    what: Callable[[Any], str],
+    spec_of: Callable[[Any], values.PropSpec | None],
+    shown: _Shown,
+) -> list[HistoryEntry]:
+    """Each history row with what it changed since the object's previous visible row."""
+    by_object: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_object[row.id].append(row)
+    out = []
+    for versions in by_object.values():
+        versions.sort(key=lambda r: (r.history_date, r.history_id))
+        previous = None
+        for row in versions:
+            spec = spec_of(row)
+            if previous is None or row.history_type == "+":
+                changes = [
+                    (name, "", shown(name, _stored(row, name), spec)) for name in first_fields
+                ]
+                changes = [c for c in changes if c[2] != "—"]
+            else:
+                delta = row.diff_against(previous, excluded_fields=_SKIP)
+                changes = [
+                    (c.field, shown(c.field, c.old, spec), shown(c.field, c.new, spec))
+                    for c in delta.changes
+                ]
+            out.append(
+                HistoryEntry(
+                    when=row.history_date,
+                    who=row.history_user.get_username() if row.history_user else "",
+                    why=row.history_change_reason or "",
+                    action=_ACTIONS[row.history_type],
+                    what=what(row),
+                    changes=[(_FIELD_NAMES.get(n, n), old, new) for n, old, new in changes],
+                    order=row.history_id,
+                )
+            )
+            previous = row
+    return out
+
+
+def history_entries(record: Record, clearance: Level) -> list[HistoryEntry]:
+    """Every historical row of the record, and of the claims and citations its page shows.
+
+    The same rules as the record page: a claim must be within the viewer's clearance, cite
+    at least one source they may see, and not point at a record they may not see.
+    """
+    specs = values.props_of(record.KIND)
+    cites = list(
+        Citation.objects.filter(
+            claim__in=record.claims().visible_to(clearance),
+            source__confidentiality__lte=int(clearance),
+        ).select_related("source", "claim")
+    )
+    targets = ref_targets({c.claim for c in cites}, clearance)
+    cites = [c for c in cites if not points_outside(specs[c.claim.prop], c.claim.value, targets)]
+    shown = _Shown({c.source_id: c.source.title for c in cites}, targets)
+    claim_props = {c.claim_id: c.claim.prop for c in cites}
+    claim_texts = {
+        c.claim_id: f"{specs[c.claim.prop].label()} “{shown('value', c.claim.value, specs[c.claim.prop])}”"
+        for c in cites
+    }
+    kind_name = KIND_NAMES[record.KIND][0].lower()
+    history: Any = type(record).history  # type: ignore[attr-defined]
+    entries = _entries(
+        history.filter(id=record.pk).select_related("history_user"),
+        ["confidentiality", "is_synthetic"],
+        lambda row: f"the {kind_name} record",
+        lambda row: None,
+        shown,
+    )
+    entries += _entries(
+        Claim.history.filter(  # type: ignore[attr-defined]
+            id__in=list(claim_props), confidentiality__lte=int(clearance)
+        ).select_related("history_user"),
+        ["value", "status", "confidentiality"],
+        lambda row: f"claim: {specs[row.prop].label()}",
+        lambda row: specs[row.prop],
+        shown,
+    )
+    entries += _entries(
+        Citation.history.filter(id__in=[c.id for c in cites]).select_related("history_user"),  # type: ignore[attr-defined]
+        ["source", "page", "paragraph", "timestamp", "quote", "confidence"],
+        lambda row: f"citation for {claim_texts[row.claim_id]}",
+        lambda row: None,
+        shown,
+    )
+    entries.sort(key=lambda e: (e.when, e.order), reverse=True)
+    return entries
+
+
+@require_GET
+@require(is_staff, "read the history")
+def record_history(request: HttpRequest, kind: str, uid: str) -> HttpResponse:
+    clearance = viewer_clearance(request)
+    record = _record_or_404(kind, clearance, uid=uid)
+    context = {
+        "record": record,
+        "kind": kind,
+        "kind_name": KIND_NAMES[kind],
+        "entries": history_entries(record, clearance),
+    }
+    return render(request, "records/history.html", context)
+
+
+# ------------------------------------------------------------------ sources
+
+
+@require_GET
+def source_detail(request: HttpRequest, uid: str) -> HttpResponse:
+    clearance = viewer_clearance(request)
+    source = Source.objects.visible_to(clearance).filter(uid=uid).first()
+    if source is None:
+        raise Http404("No such source.")
+    cites = (
+        Citation.objects.filter(
+            source=source, retracted_at__isnull=True, claim__confidentiality__lte=int(clearance)
+        )
+        .select_related("claim")
+        .order_by("claim__subject_kind", "claim__subject_id", "claim__prop", "id")
+    )
+    subjects: dict[tuple[str, int], Record | None] = {}
+    rows = []
+    for cite in cites:
+        claim = cite.claim
+        key = (claim.subject_kind, claim.subject_id)
+        if key not in subjects:
+            subjects[key] = (
+                visible_records(RECORD_MODELS[claim.subject_kind], clearance)
+                .filter(pk=claim.subject_id)
+                .first()
+            )
+        subject = subjects[key]
+        if subject is None:
+            continue
+        spec = values.prop_spec(claim.subject_kind, claim.prop)
+        targets = ref_targets([claim], clearance)
+        if points_outside(spec, claim.value, targets):
+            continue
+        refs = {uid: str(target) for (_, uid), target in targets.items()}
+        text = values.display(spec, claim.value, "en", refs)
+        rows.append(
+            {
+                "subject": subject,
+                "spec": spec,
+                "claim": claim,
+                "text": text,
+                "lang": _lang(text),
+                "citation": CitationView(cite, _lang(cite.quote)),
+            }
+        )
+    published = ""
+    if source.published:
+        published = PartialDate.from_json(source.published).both("en")
+    context = {
+        "source": source,
+        "rows": rows,
+        "published": published,
+        "kind_label": _term("source_kind", source.kind),
+        "reliability": _term("reliability", source.reliability),
+        "staff": is_staff(request.user),
+    }
+    return render(request, "records/source.html", context)
