@@ -3,10 +3,11 @@
 Rules, so that the API never shows more than the caller may see:
 
 - The caller's clearance comes from their role (``accounts.roles.clearance_of``); the
-  anonymous public has public clearance. Records, claims and sources above it never
-  appear, and asking for one answers 404 exactly as for an id that does not exist.
-- A reference to a record the caller may not see (a structural link, a ``place`` claim)
-  is shown as ``null`` with the text "(withheld)", never as the hidden record's id.
+  anonymous public has public clearance. What the caller may see is decided by
+  ``records.claims`` (``visible_records``, ``claim_groups``, ``visible_claim``), the same
+  rules as the staff pages: records, claims and sources above it never appear, nor posts
+  and participations that join a hidden record, nor claims that name one; asking for
+  one answers 404 exactly as for an id that does not exist.
 - Writes need a role that may edit (administrator or investigator); status changes of a
   claim need one that may review. A caller may not write material above their own
   clearance. Writes go through ``records.claims`` with ``user=`` and ``reason=``, so the
@@ -32,11 +33,11 @@ from dadkhah.accounts.auth import READ_AUTH, WRITE_AUTH
 from dadkhah.accounts.roles import can_edit, can_review, clearance_of, role_of
 from dadkhah.core.confidentiality import Level
 from dadkhah.core.dates import InvalidDate, parse_partial_date
-from dadkhah.records import claims, values, visibility
+from dadkhah.records import claims, values
+from dadkhah.records.history import Entry, history
 from dadkhah.records.models import (
     RECORD_MODELS,
     Citation,
-    Claim,
     Event,
     Participation,
     Person,
@@ -96,7 +97,7 @@ class CitationOut(Schema):
 class ClaimOut(Schema):
     uid: str
     prop: str
-    value: Any = Field(description="The stored JSON value; null when it names a withheld record.")
+    value: Any = Field(description="The stored JSON value.")
     display: str = Field(description="The value as a reader sees it (dates in both calendars).")
     status: ClaimStatus
     confidentiality: LevelName
@@ -198,10 +199,6 @@ class ParticipationIn(RecordIn):
 
 
 CREATE_SCHEMAS: dict[str, type[RecordIn]] = {"post": PostIn, "participation": ParticipationIn}
-LINKS: dict[str, tuple[str, ...]] = {
-    "post": ("person", "body"),
-    "participation": ("event", "person"),
-}
 
 
 class CitationIn(Schema):
@@ -328,12 +325,8 @@ def _not_found(what: str, uid: str) -> HttpError:
     return HttpError(404, f"no {what} with id {uid!r}")
 
 
-def _visible_record(kind: str, uid: str, clearance: Level) -> Record | None:
-    return RECORD_MODELS[kind].objects.visible_to(clearance).filter(uid=uid).first()
-
-
 def _get_record(kind: str, uid: str, clearance: Level) -> Record:
-    record = _visible_record(kind, uid, clearance)
+    record = claims.visible_records(RECORD_MODELS[kind], clearance).filter(uid=uid).first()
     if record is None:
         raise _not_found(kind, uid)
     return record
@@ -357,16 +350,13 @@ def _citation_out(cite: Citation) -> dict[str, Any]:
     }
 
 
-def _claim_out(
-    spec: values.PropSpec, shown: claims.ShownClaim, visible: set[tuple[str, str]]
-) -> dict[str, Any]:
+def _claim_out(shown: claims.ShownClaim) -> dict[str, Any]:
     claim = shown.claim
-    value, text = visibility.shown_value(spec, claim.value, shown.text, visible)
     return {
         "uid": claim.uid,
         "prop": claim.prop,
-        "value": value,
-        "display": text,
+        "value": claim.value,
+        "display": shown.text,
         "status": claim.status,
         "confidentiality": claim.level.label,
         "note": claim.note,
@@ -374,19 +364,14 @@ def _claim_out(
     }
 
 
-def _groups_out(
-    groups: list[claims.PropGroup], clearance: Level, lang: str
-) -> list[dict[str, Any]]:
-    visible = visibility.visible_refs(
-        ((g.spec, c.claim.value) for g in groups for c in g.claims), clearance
-    )
+def _groups_out(groups: list[claims.PropGroup], lang: str) -> list[dict[str, Any]]:
     return [
         {
             "prop": g.spec.name,
             "label": g.spec.label(lang),
             "many": g.spec.many,
             "conflict": g.conflict,
-            "claims": [_claim_out(g.spec, c, visible) for c in g.claims],
+            "claims": [_claim_out(c) for c in g.claims],
         }
         for g in groups
     ]
@@ -405,7 +390,7 @@ def _summary(record: Record) -> dict[str, Any]:
 
 def _record_out(record: Record, clearance: Level, lang: str = "en") -> dict[str, Any]:
     groups = claims.claim_groups(record, clearance, lang)
-    out = _summary(record) | {"claims": _groups_out(groups, clearance, lang)}
+    out = _summary(record) | {"claims": _groups_out(groups, lang)}
     if isinstance(record, Person):
         out["roles"] = claims.person_roles(record, clearance)
     elif isinstance(record, Place):
@@ -441,31 +426,44 @@ def _record_out(record: Record, clearance: Level, lang: str = "en") -> dict[str,
     return out
 
 
-def _visible_claim(uid: str, clearance: Level) -> tuple[Claim, Record]:
-    """A claim the caller can see on its record: itself, its record and a cited source."""
-    claim = Claim.objects.visible_to(clearance).filter(uid=uid).first()
-    record = None
-    if claim is not None:
-        model = RECORD_MODELS[claim.subject_kind]
-        record = model.objects.visible_to(clearance).filter(pk=claim.subject_id).first()
-    if (
-        claim is None
-        or record is None
-        or not claim.citations.filter(
-            retracted_at__isnull=True, source__confidentiality__lte=int(clearance)
-        ).exists()
-    ):
+def _visible_claim(uid: str, clearance: Level) -> tuple[claims.ShownClaim, Record]:
+    found = claims.visible_claim(uid, clearance)
+    if found is None:
         raise _not_found("claim", uid)
-    return claim, record
+    return found
 
 
-def _shown_claim(claim: Claim, record: Record, clearance: Level) -> dict[str, Any]:
-    for group in claims.claim_groups(record, clearance):
-        for shown in group.claims:
-            if shown.claim.pk == claim.pk:
-                visible = visibility.visible_refs([(group.spec, claim.value)], clearance)
-                return _claim_out(group.spec, shown, visible)
-    raise _not_found("claim", claim.uid)  # pragma: no cover - callers checked visibility
+def _shown_claim(uid: str, clearance: Level) -> dict[str, Any]:
+    return _claim_out(_visible_claim(uid, clearance)[0])
+
+
+def _value_out(value: Any) -> Any:
+    if isinstance(value, Record | Source):
+        return value.uid
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+def _entry_out(entry: Entry) -> dict[str, Any]:
+    def out(name: str, value: Any) -> Any:
+        if name == "confidentiality" and value is not None:
+            return Level(value).label
+        return _value_out(value)
+
+    return {
+        "object": entry.object,
+        "uid": entry.uid,
+        "source": entry.source.uid if entry.source is not None else None,
+        "action": entry.action,
+        "who": entry.who,
+        "when": entry.when,
+        "why": entry.why,
+        "changes": [
+            {"field": c.field, "old": out(c.field, c.old), "new": out(c.field, c.new)}
+            for c in entry.changes
+        ],
+    }
 
 
 def _source_out(source: Source) -> dict[str, Any]:
@@ -514,18 +512,6 @@ def _citation_input(cite: CitationIn, clearance: Level) -> claims.CitationInput:
         quote=cite.quote,
         confidence=cite.confidence,
     )
-
-
-def _check_refs_visible(record: Record, prop: str, raw: Any, clearance: Level) -> None:
-    """A claim may point only at records the writer can see (else: as if it did not exist)."""
-    try:
-        spec = values.prop_spec(record.KIND, prop)
-        value = values.clean(spec, raw)
-    except ValueError:
-        return  # claims.add_claim reports it with the field named
-    target = visibility.ref_target(spec, value)
-    if target is not None and target not in visibility.visible_refs([(spec, value)], clearance):
-        raise claims.RecordError(f"{spec.label()}: no {target[0]} with id {target[1]!r}", prop)
 
 
 def _source_fields(payload: SourceIn) -> dict[str, Any]:
@@ -632,15 +618,15 @@ def create_source(request: HttpRequest, payload: SourceIn) -> Status[dict[str, A
 def add_citation(request: HttpRequest, uid: str, payload: CitationAddIn) -> Status[dict[str, Any]]:
     user = _permit(request, can_edit, "add citations")
     clearance = _clearance(request)
-    claim, record = _visible_claim(uid, clearance)
+    shown, _ = _visible_claim(uid, clearance)
     with transaction.atomic():
         claims.add_citation(
-            claim,
+            shown.claim,
             _citation_input(payload, clearance),
             user=user,
             reason=payload.reason or "new citation",
         )
-    return Status(201, _shown_claim(claim, record, clearance))
+    return Status(201, _shown_claim(uid, clearance))
 
 
 @router.post(
@@ -654,9 +640,9 @@ def add_citation(request: HttpRequest, uid: str, payload: CitationAddIn) -> Stat
 def set_claim_status(request: HttpRequest, uid: str, payload: StatusIn) -> dict[str, Any]:
     user = _permit(request, can_review, "change the status of claims")
     clearance = _clearance(request)
-    claim, record = _visible_claim(uid, clearance)
-    claims.set_status(claim, payload.status, user=user, reason=payload.reason)
-    return _shown_claim(claim, record, clearance)
+    shown, _ = _visible_claim(uid, clearance)
+    claims.set_status(shown.claim, payload.status, user=user, reason=payload.reason)
+    return _shown_claim(uid, clearance)
 
 
 # Routes: records, one set per kind -------------------------------------------------------
@@ -680,7 +666,7 @@ def _register(kind: str) -> None:
         summary=f"List the {plural} the caller may see",
     )
     def list_records(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
-        qs = model.objects.visible_to(_clearance(request))
+        qs = claims.visible_records(model, _clearance(request))
         q = params.q.strip()
         if q:
             qs = qs.filter(Q(label__icontains=q) | Q(label_fa__icontains=q))
@@ -713,13 +699,7 @@ def _register(kind: str) -> None:
         user = _permit(request, can_edit, f"create {plural}")
         clearance = _clearance(request)
         _within_clearance(payload.confidentiality, clearance)
-        links: dict[str, Record] = {}
-        for name in LINKS.get(kind, ()):
-            ref = getattr(payload, name)
-            target = _visible_record(name, ref, clearance)
-            if target is None:
-                raise claims.RecordError(f"no {name} with id {ref!r}", name)
-            links[name] = target
+        links = {name: getattr(payload, name) for name in claims.LINKS.get(kind, ())}
         try:
             record = claims.create_record(
                 kind,
@@ -728,6 +708,7 @@ def _register(kind: str) -> None:
                 is_synthetic=payload.is_synthetic,
                 user=user,
                 reason=payload.reason,
+                clearance=clearance,
                 **links,
             )
         except claims.RecordError as exc:  # name the field as this request names it
@@ -750,7 +731,6 @@ def _register(kind: str) -> None:
         clearance = _clearance(request)
         record = _get_record(kind, uid, clearance)
         _within_clearance(payload.confidentiality, clearance)
-        _check_refs_visible(record, payload.prop, payload.value, clearance)
         claim = claims.add_claim(
             record,
             payload.prop,
@@ -761,8 +741,9 @@ def _register(kind: str) -> None:
             note=payload.note,
             user=user,
             reason=payload.reason,
+            clearance=clearance,
         )
-        return Status(201, _shown_claim(claim, record, clearance))
+        return Status(201, _shown_claim(claim.uid, clearance))
 
     @router.get(
         f"/{plural}/{{uid}}/history",
@@ -773,11 +754,12 @@ def _register(kind: str) -> None:
         url_name=f"{kind}_history",
         summary=f"Who changed this {kind}, its claims and citations, when and why (staff)",
     )
-    def history(request: HttpRequest, uid: str) -> dict[str, Any]:
+    def record_history(request: HttpRequest, uid: str) -> dict[str, Any]:
         _permit(request, can_review, "read the history")
         clearance = _clearance(request)
         record = _get_record(kind, uid, clearance)
-        return {"uid": record.uid, "kind": kind, "entries": visibility.history(record, clearance)}
+        entries = [_entry_out(e) for e in history(record, clearance)]
+        return {"uid": record.uid, "kind": kind, "entries": entries}
 
 
 for _kind in PLURALS:

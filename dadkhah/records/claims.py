@@ -1,9 +1,15 @@
-"""Rules of the case record: creating records, making claims, citing sources, projecting.
+"""Rules of the case record: creating records, making claims, citing sources, projecting,
+and what a viewer may see.
 
 Every write goes through this module so that the same checks apply to the staff UI, the
 API, imports and the demo loader: a claim has a known property, a valid value, and at
 least one citation; a post does not end before it starts; every change is kept in the
 history with who made it and why.
+
+Every read that shows records or claims to someone goes through the visibility rules
+here (``visible_records``, ``shown_claims``, ``claim_groups``, ``visible_claim``), so the
+staff pages, the API and whatever comes next hide the same things the same way: what a
+viewer may not see is left out entirely, never shown as a blank that would reveal it.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from dadkhah.core.confidentiality import Level
 from dadkhah.records import values
@@ -33,9 +40,11 @@ from dadkhah.records.models import (
 )
 
 __all__ = [
+    "LINKS",
     "CitationInput",
     "PropGroup",
     "RecordError",
+    "ShownClaim",
     "add_citation",
     "add_claim",
     "claim_groups",
@@ -43,8 +52,19 @@ __all__ = [
     "get_record",
     "person_roles",
     "project",
+    "ref_target",
     "set_status",
+    "shown_claims",
+    "visible_claim",
+    "visible_records",
+    "visible_targets",
 ]
+
+# A post or a participation joins two records, and is only as visible as both of them.
+LINKS: dict[str, tuple[str, ...]] = {
+    "post": ("person", "body"),
+    "participation": ("event", "person"),
+}
 
 
 class RecordError(ValueError):
@@ -81,16 +101,21 @@ def _history(obj: Any, user: Any, reason: str) -> None:
     obj._change_reason = reason
 
 
-def get_record(kind: str, uid: str) -> Record:
+def get_record(kind: str, uid: str, clearance: Level | None = None) -> Record:
+    """The record of ``kind`` with ``uid``; with a ``clearance``, only one that viewer may see.
+
+    A record the viewer may not see is refused with the same message as a missing one.
+    """
     model = RECORD_MODELS.get(kind)
     if model is None:
         raise RecordError(
             f"unknown record kind {kind!r}; use one of: {', '.join(RECORD_MODELS)}", "kind"
         )
-    try:
-        return model.objects.get(uid=uid)
-    except model.DoesNotExist:
-        raise RecordError(f"no {kind} with id {uid!r}", kind) from None
+    rows = model.objects.all() if clearance is None else visible_records(model, clearance)
+    record = rows.filter(uid=uid).first()
+    if record is None:
+        raise RecordError(f"no {kind} with id {uid!r}", kind)
+    return record
 
 
 def _source(ref: Source | str) -> Source:
@@ -111,23 +136,25 @@ def create_record(
     is_synthetic: bool = False,
     user: Any = None,
     reason: str = "",
+    clearance: Level | None = None,
     **structure: Record | str,
 ) -> Record:
-    """Create a record. Posts need ``person`` and ``body``; participations ``event`` and ``person``."""
+    """Create a record. Posts need ``person`` and ``body``; participations ``event`` and ``person``.
+
+    Links given as uids are looked up within ``clearance`` when one is given (the writer's).
+    """
     model = RECORD_MODELS.get(kind)
     if model is None:
         raise RecordError(f"unknown record kind {kind!r}", "kind")
     uid = uid or new_uid(kind)
     if model.objects.filter(uid=uid).exists():
         raise RecordError(f"a {kind} with id {uid!r} exists already", "id")
-    needed = {"post": ("person", "body"), "participation": ("event", "person")}.get(kind, ())
     links: dict[str, Record] = {}
-    for name in needed:
+    for name in LINKS.get(kind, ()):
         ref = structure.pop(name, None)
         if ref is None or ref == "":
             raise RecordError(f"a {kind} needs a {name}", name)
-        target_kind = "body" if name == "body" else name
-        links[name] = ref if isinstance(ref, Record) else get_record(target_kind, str(ref))
+        links[name] = ref if isinstance(ref, Record) else get_record(name, str(ref), clearance)
     if structure:
         raise RecordError(f"a {kind} has no field {', '.join(structure)}", next(iter(structure)))
     record = model(
@@ -153,9 +180,11 @@ def _check_post_dates(record: Record, prop: str, value: dict[str, Any]) -> None:
             )
 
 
-def _check_ref(spec: values.PropSpec, uid: str) -> None:
+def _check_ref(spec: values.PropSpec, uid: str, clearance: Level | None) -> None:
     assert spec.to is not None
-    if not RECORD_MODELS[spec.to].objects.filter(uid=uid).exists():
+    model = RECORD_MODELS[spec.to]
+    rows = model.objects.all() if clearance is None else visible_records(model, clearance)
+    if not rows.filter(uid=uid).exists():
         raise RecordError(f"{spec.label()}: no {spec.to} with id {uid!r}", spec.name)
 
 
@@ -174,8 +203,13 @@ def add_claim(
     uid: str | None = None,
     require_citation: bool = True,
     reproject: bool = True,
+    clearance: Level | None = None,
 ) -> Claim:
-    """Record that the cited sources say ``record.prop`` is ``value``."""
+    """Record that the cited sources say ``record.prop`` is ``value``.
+
+    With the writer's ``clearance``, a value may name only a record they may see; any
+    other is refused as if it did not exist.
+    """
     try:
         spec = values.prop_spec(record.KIND, prop)
     except values.UnknownProperty as exc:
@@ -185,9 +219,9 @@ def add_claim(
     except ValueError as exc:
         raise RecordError(f"{spec.label()}: {exc}", prop) from None
     if spec.type == "ref":
-        _check_ref(spec, clean)
+        _check_ref(spec, clean, clearance)
     elif spec.type == "period_ref":
-        _check_ref(spec, clean["ref"])
+        _check_ref(spec, clean["ref"], clearance)
     elif spec.type == "date":
         _check_post_dates(record, prop, clean)
     if status not in ("accepted", "disputed", "rejected"):
@@ -382,11 +416,60 @@ def project(record: Record) -> None:
     type(record).objects.filter(pk=record.pk).update(**{f: getattr(record, f) for f in fields})
 
 
+# ----------------------------------------------------------------- what a viewer may see
+
+
+def visible_records(rows: type[Record] | QuerySet[Any], clearance: Level) -> QuerySet[Any]:
+    """The records among ``rows`` (a record model, or a queryset of one) a viewer may see.
+
+    A record needs a level within the clearance. A post or a participation also needs both
+    records it joins: otherwise it would tell who held a hidden seat, or who took part in
+    a hidden event.
+    """
+    query: QuerySet[Any] = rows.objects.all() if isinstance(rows, type) else rows
+    level = int(clearance)
+    query = query.filter(confidentiality__lte=level)
+    for name in LINKS.get(query.model.KIND, ()):
+        query = query.filter(**{f"{name}__confidentiality__lte": level})
+    return query
+
+
+def ref_target(spec: values.PropSpec, value: Any) -> tuple[str, str] | None:
+    """(kind, uid) of the record a ``ref`` or ``period_ref`` value points at, if any."""
+    if spec.type == "ref" and spec.to and isinstance(value, str):
+        return spec.to, value
+    if spec.type == "period_ref" and spec.to and isinstance(value, dict) and value.get("ref"):
+        return spec.to, str(value["ref"])
+    return None
+
+
+def visible_targets(
+    targets: Iterable[tuple[str, str] | None], clearance: Level
+) -> dict[tuple[str, str], Record]:
+    """Of the (kind, uid) pairs given, the records the viewer may see, by pair."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for target in targets:
+        if target is not None:
+            wanted[target[0]].add(target[1])
+    found: dict[tuple[str, str], Record] = {}
+    for kind, uids in wanted.items():
+        for record in visible_records(RECORD_MODELS[kind], clearance).filter(uid__in=uids):
+            found[kind, record.uid] = record
+    return found
+
+
 @dataclass
 class ShownClaim:
+    """A claim as a viewer sees it: its text, the citations they may see, what it names."""
+
     claim: Claim
     text: str
     citations: list[Citation]
+    target: Record | None = None  # the record a ``ref`` or ``period_ref`` value names
+
+    @property
+    def spec(self) -> values.PropSpec:
+        return values.prop_spec(self.claim.subject_kind, self.claim.prop)
 
 
 @dataclass
@@ -409,58 +492,78 @@ class PropGroup:
         return len({values.value_key(self.spec, value) for value in live}) > 1
 
 
-def _ref_labels(
-    claims: Iterable[Claim], specs: dict[str, values.PropSpec], clearance: Level
-) -> dict[str, str]:
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for claim in claims:
-        spec = specs[claim.prop]
-        if spec.type == "ref":
-            wanted[spec.to or ""].add(claim.value)
-        elif spec.type == "period_ref":
-            wanted[spec.to or ""].add(claim.value["ref"])
-    labels: dict[str, str] = {}
-    for kind, uids in wanted.items():
-        for target in RECORD_MODELS[kind].objects.visible_to(clearance).filter(uid__in=uids):
-            labels[target.uid] = str(target)
-    return labels
+def shown_claims(rows: QuerySet[Claim], clearance: Level, lang: str = "en") -> list[ShownClaim]:
+    """The claims among ``rows`` that a viewer with ``clearance`` may see, in ``rows``' order.
+
+    The one rule for every page, answer and document: a claim is shown when its own level
+    is within the clearance, the record it is about is visible (``visible_records``), at
+    least one of its citations is not retracted and cites a source the viewer may see, and
+    the record its value names (a ``place``, a ``seat``, a parent body), if any, is one the
+    viewer may see. It is shown with those citations only. Any other claim is left out
+    entirely, so that nothing appears unsourced and nothing reveals that a hidden record
+    exists.
+    """
+    level = int(clearance)
+    found = list(rows.filter(confidentiality__lte=level).prefetch_related("citations__source"))
+    subject_ids: dict[str, set[int]] = defaultdict(set)
+    for claim in found:
+        subject_ids[claim.subject_kind].add(claim.subject_id)
+    subjects = {
+        (kind, pk)
+        for kind, ids in subject_ids.items()
+        for pk in visible_records(RECORD_MODELS[kind], clearance)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    }
+    specs = {c.pk: values.props_of(c.subject_kind).get(c.prop) for c in found}
+    refs = {c.pk: ref_target(spec, c.value) for c in found if (spec := specs[c.pk])}
+    targets = visible_targets(refs.values(), clearance)
+    out: list[ShownClaim] = []
+    for claim in found:
+        spec = specs[claim.pk]
+        if spec is None or (claim.subject_kind, claim.subject_id) not in subjects:
+            continue
+        cites = [
+            c
+            for c in claim.citations.all()
+            if c.retracted_at is None and c.source.confidentiality <= level
+        ]
+        ref = refs[claim.pk]
+        target = targets.get(ref) if ref is not None else None
+        if not cites or (ref is not None and target is None):
+            continue
+        labels = {target.uid: str(target)} if target is not None else {}
+        text = values.display(spec, claim.value, lang, labels)
+        out.append(ShownClaim(claim, text, cites, target))
+    return out
 
 
 def claim_groups(record: Record, clearance: Level, lang: str = "en") -> list[PropGroup]:
     """The claims of ``record`` that a viewer with ``clearance`` may see, by property.
 
-    A claim is shown with the citations whose source the viewer may see; a claim left
-    with no visible citation is not shown at all, so nothing appears unsourced.
+    Which claims: ``shown_claims``. A group lists its claims side by side, with the
+    ``conflict`` flag when they disagree.
     """
     specs = values.props_of(record.KIND)
-    claims = list(
-        record.claims()
-        .visible_to(clearance)
-        .prefetch_related("citations__source")
-        .order_by("prop", "id")
-    )
-    refs = _ref_labels(claims, specs, clearance)
     groups = {name: PropGroup(spec) for name, spec in specs.items()}
-    for claim in claims:
-        cites = [
-            c
-            for c in claim.citations.all()
-            if c.retracted_at is None and c.source.confidentiality <= int(clearance)
-        ]
-        if not cites:
-            continue
-        spec = specs[claim.prop]
-        groups[claim.prop].claims.append(
-            ShownClaim(claim, values.display(spec, claim.value, lang, refs), cites)
-        )
+    for shown in shown_claims(record.claims().order_by("prop", "id"), clearance, lang):
+        groups[shown.claim.prop].claims.append(shown)
     return [g for g in groups.values() if g.claims]
+
+
+def visible_claim(uid: str, clearance: Level, lang: str = "en") -> tuple[ShownClaim, Record] | None:
+    """The claim with ``uid`` and its record, if the viewer may see it (``shown_claims``)."""
+    found = shown_claims(Claim.objects.filter(uid=uid), clearance, lang)
+    if not found:
+        return None
+    claim = found[0].claim
+    return found[0], RECORD_MODELS[claim.subject_kind].objects.get(pk=claim.subject_id)
 
 
 def person_roles(person: Person, clearance: Level) -> list[str]:
     """Victim, perpetrator, witness: from the events and posts the person is linked to."""
     roles = set(
-        person.participations.visible_to(clearance)
-        .filter(event__confidentiality__lte=int(clearance))
+        visible_records(person.participations.all(), clearance)
         .exclude(role="")
         .values_list("role", flat=True)
     )
@@ -470,8 +573,8 @@ def person_roles(person: Person, clearance: Level) -> list[str]:
         if term.extra.get("implicated")
     }
     if (
-        person.posts.visible_to(clearance)
-        .filter(body__body_type__in=implicated, body__confidentiality__lte=int(clearance))
+        visible_records(person.posts.all(), clearance)
+        .filter(body__body_type__in=implicated)
         .exists()
     ):
         roles.add("perpetrator")

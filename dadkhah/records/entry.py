@@ -63,7 +63,15 @@ def _claim(
 ) -> None:
     """Add one claim citing the form's source; a refusal is tied to ``field``."""
     try:
-        claims.add_claim(record, prop, value, citations=form.citations(), user=user, reason=reason)
+        claims.add_claim(
+            record,
+            prop,
+            value,
+            citations=form.citations(),
+            user=user,
+            reason=reason,
+            clearance=form.clearance,
+        )
     except RecordError as exc:
         if exc.field in ("source", "confidence", "confidentiality"):
             raise FieldError(form, exc) from None
@@ -169,6 +177,7 @@ def _create_event(form: EventEntryForm, rows: BaseFormSet, user: Any) -> Record:
                 is_synthetic=synthetic,
                 user=user,
                 reason=reason,
+                clearance=form.clearance,
                 event=event,
                 person=row_data["person"],
             )
@@ -230,6 +239,7 @@ def _create_record(form: RecordForm, user: Any) -> Record:
             is_synthetic=data["is_synthetic"],
             user=user,
             reason=reason,
+            clearance=form.clearance,
             **links,
         )
     except RecordError as exc:

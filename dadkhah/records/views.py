@@ -1,17 +1,16 @@
 """Pages of the case record: home, lists, record pages, history, sources, claim actions.
 
-Visibility follows one rule: a viewer sees a record, claim or source only when its level
-is within their clearance, and a post or participation only when the records it links
-are visible too. Everything else answers 404, so a page never reveals that something
-hidden exists. Writes go through ``records.claims``; a ``RecordError`` is shown next to
-the field it names and nothing is saved. The forms that create records are in
-``records.entry``.
+What a viewer may see is decided in ``records.claims`` (``visible_records``,
+``claim_groups``, ``shown_claims``, ``visible_claim``) and the history in
+``records.history``, the same rules as the API's: anything else answers 404, so a page
+never reveals that something hidden exists. Writes go through ``records.claims``; a
+``RecordError`` is shown next to the field it names and nothing is saved. The forms that
+create records are in ``records.entry``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import wraps
@@ -29,8 +28,8 @@ from django.views.decorators.http import require_GET, require_POST
 from dadkhah.accounts.roles import can_edit, can_review, clearance_of, role_of
 from dadkhah.core.confidentiality import Level, Role
 from dadkhah.core.dates import PartialDate, gregorian_to_sh
-from dadkhah.records import claims, values
-from dadkhah.records.claims import PropGroup, RecordError
+from dadkhah.records import claims, history, values
+from dadkhah.records.claims import RecordError, ShownClaim, visible_records
 from dadkhah.records.forms import CitationForm, ClaimForm, StatusForm
 from dadkhah.records.models import (
     RECORD_MODELS,
@@ -58,7 +57,6 @@ __all__ = [
     "source_detail",
     "value_field",
     "viewer_clearance",
-    "visible_records",
 ]
 
 KIND_NAMES: dict[str, tuple[str, str]] = {
@@ -69,11 +67,6 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
     "event": ("Event", "Events"),
     "participation": ("Participation", "Participations"),
     "source": ("Source", "Sources"),
-}
-# A post or participation is only as visible as the records it joins.
-LINKS: dict[str, tuple[str, ...]] = {
-    "post": ("person", "body"),
-    "participation": ("event", "person"),
 }
 PAGE_SIZE = 25
 _ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -107,13 +100,6 @@ def require(check: Callable[[Any], bool], what: str) -> Callable[..., Any]:
     return decorator
 
 
-def visible_records(model: type[Record], clearance: Level) -> QuerySet[Any]:
-    rows = model.objects.visible_to(clearance)
-    for name in LINKS.get(model.KIND, ()):
-        rows = rows.filter(**{f"{name}__confidentiality__lte": int(clearance)})
-    return rows
-
-
 def _record_or_404(kind: str, clearance: Level, **lookup: Any) -> Record:
     model = RECORD_MODELS.get(kind)
     record = visible_records(model, clearance).filter(**lookup).first() if model else None
@@ -123,14 +109,10 @@ def _record_or_404(kind: str, clearance: Level, **lookup: Any) -> Record:
 
 
 def _claim_or_404(uid: str, clearance: Level) -> tuple[Claim, Record]:
-    claim = (
-        Claim.objects.visible_to(clearance)
-        .filter(uid=uid, citations__source__confidentiality__lte=int(clearance))
-        .first()
-    )
-    if claim is None:  # unknown, above the clearance, or citing only hidden sources
+    found = claims.visible_claim(uid, clearance)
+    if found is None:  # unknown, or not shown to this viewer
         raise Http404("No such claim.")
-    return claim, _record_or_404(claim.subject_kind, clearance, pk=claim.subject_id)
+    return found[0].claim, found[1]
 
 
 def put_error(form: forms.Form, exc: RecordError, aliases: dict[str, str] | None = None) -> None:
@@ -149,21 +131,11 @@ def _lang(text: str) -> str:
 def _describe(row: Any, name: str, clearance: Level) -> tuple[str, str] | None:
     """What a history row is about and where it lives, or None when the viewer may not know."""
     if name == "Claim":
-        target = (
-            visible_records(RECORD_MODELS[row.subject_kind], clearance)
-            .filter(pk=row.subject_id)
-            .first()
-        )
-        sourced = Citation.objects.filter(
-            claim_id=row.id, source__confidentiality__lte=int(clearance)
-        ).exists()
-        if target is None or not sourced:
+        found = claims.visible_claim(row.uid, clearance)
+        if found is None:
             return None
-        spec = values.props_of(row.subject_kind).get(row.prop)
-        return (
-            f"claim “{spec.label() if spec else row.prop}” on {target}",
-            target.get_absolute_url(),
-        )
+        shown, target = found
+        return f"claim “{shown.spec.label()}” on {target}", target.get_absolute_url()
     if name == "Source":
         source = Source.objects.visible_to(clearance).filter(pk=row.id).first()
         return (f"source {source}", source.get_absolute_url()) if source else None
@@ -304,50 +276,28 @@ class Section:
     rows: list[LinkRow] = field(default_factory=list)
 
 
-def _ref_key(spec: values.PropSpec, value: Any) -> tuple[str, str] | None:
-    """(kind, uid) of the record a reference value points at."""
-    if spec.type == "ref" and spec.to:
-        return spec.to, str(value)
-    if spec.type == "period_ref" and spec.to and isinstance(value, dict):
-        return spec.to, str(value.get("ref"))
-    return None
-
-
-Targets = dict[tuple[str, str], Record]
-
-
-def ref_targets(items: Iterable[Claim], clearance: Level) -> Targets:
-    """The referenced records the viewer may see, by (kind, uid)."""
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for claim in items:
-        key = _ref_key(values.prop_spec(claim.subject_kind, claim.prop), claim.value)
-        if key:
-            wanted[key[0]].add(key[1])
-    found: Targets = {}
-    for kind, uids in wanted.items():
-        for target in visible_records(RECORD_MODELS[kind], clearance).filter(uid__in=uids):
-            found[(kind, target.uid)] = target
-    return found
-
-
-def points_outside(spec: values.PropSpec, value: Any, targets: Targets) -> bool:
-    """Whether a value points at a record the viewer may not see: such claims are not shown."""
-    key = _ref_key(spec, value)
-    return key is not None and key not in targets
+def _claim_view(
+    item: ShownClaim, cite_form: forms.Form | None, status_form: forms.Form | None
+) -> ClaimView:
+    return ClaimView(
+        claim=item.claim,
+        text=item.text,
+        lang=_lang(item.text),
+        href=item.target.get_absolute_url() if item.target is not None else "",
+        citations=[CitationView(c, _lang(c.quote)) for c in item.citations],
+        cite_form=cite_form,
+        status_form=status_form,
+    )
 
 
 def _groups(request: HttpRequest, record: Record, bound: dict[str, forms.Form]) -> list[GroupView]:
     clearance = viewer_clearance(request)
     editor, reviewer = can_edit(request.user), can_review(request.user)
-    groups = claims.claim_groups(record, clearance)
-    targets = ref_targets((c.claim for g in groups for c in g.claims), clearance)
     out: list[GroupView] = []
-    for group in groups:
-        kept = [c for c in group.claims if not points_outside(group.spec, c.claim.value, targets)]
+    for group in claims.claim_groups(record, clearance):
         views = []
-        for item in kept:
+        for item in group.claims:
             uid = item.claim.uid
-            key = _ref_key(group.spec, item.claim.value)
             cite_form = status_form = None
             if editor:
                 cite_form = bound.get(f"cite-{uid}") or CitationForm(
@@ -355,19 +305,8 @@ def _groups(request: HttpRequest, record: Record, bound: dict[str, forms.Form]) 
                 )
             if reviewer:
                 status_form = bound.get(f"status-{uid}") or StatusForm(prefix=f"status-{uid}")
-            views.append(
-                ClaimView(
-                    claim=item.claim,
-                    text=item.text,
-                    lang=_lang(item.text),
-                    href=targets[key].get_absolute_url() if key else "",
-                    citations=[CitationView(c, _lang(c.quote)) for c in item.citations],
-                    cite_form=cite_form,
-                    status_form=status_form,
-                )
-            )
-        if views:
-            out.append(GroupView(group.spec, PropGroup(group.spec, kept).conflict, views))
+            views.append(_claim_view(item, cite_form, status_form))
+        out.append(GroupView(group.spec, group.conflict, views))
     return out
 
 
@@ -407,9 +346,7 @@ def _structure(record: Record, clearance: Level) -> list[Section]:
             )
         ]
     if record.KIND == "place":
-        events = (
-            Event.objects.visible_to(clearance).filter(place=record).order_by("date_start", "id")
-        )
+        events = visible_records(Event, clearance).filter(place=record).order_by("date_start", "id")
         return [Section("Events here", [LinkRow([e]) for e in events])]
     if isinstance(record, Event):
         sections = []
@@ -497,6 +434,7 @@ def claim_add(request: HttpRequest, kind: str, uid: str) -> HttpResponse:
                 citations=form.citations(),
                 status=data["status"],
                 confidentiality=data["confidentiality"],
+                clearance=clearance,
                 user=request.user,
                 reason=data["reason"] or f"added {form.spec.label().lower()}",
             )
@@ -507,42 +445,56 @@ def claim_add(request: HttpRequest, kind: str, uid: str) -> HttpResponse:
     return _claims_refused(request, record, {"claim": form})
 
 
-@require_POST
-@require(can_edit, "cite sources")
-def citation_add(request: HttpRequest, uid: str) -> HttpResponse:
+def _claim_action(
+    request: HttpRequest,
+    uid: str,
+    make_form: Callable[[Level], forms.Form],
+    act: Callable[[Claim, forms.Form], Any],
+) -> HttpResponse:
+    """Run ``act`` on a claim the viewer may see, with its form; a refusal goes by the form."""
     clearance = viewer_clearance(request)
     claim, record = _claim_or_404(uid, clearance)
-    form = CitationForm(request.POST, prefix=f"cite-{uid}", clearance=clearance)
+    form = make_form(clearance)
     if form.is_valid():
         try:
-            claims.add_citation(
-                claim,
-                form.citations()[0],
-                user=request.user,
-                reason=form.cleaned_data["reason"] or "added a citation",
-            )
+            act(claim, form)
         except RecordError as exc:
             put_error(form, exc)
         else:
             return _claims_changed(request, record, f"claim-{uid}")
-    return _claims_refused(request, record, {f"cite-{uid}": form})
+    return _claims_refused(request, record, {form.prefix or "": form})
+
+
+@require_POST
+@require(can_edit, "cite sources")
+def citation_add(request: HttpRequest, uid: str) -> HttpResponse:
+    return _claim_action(
+        request,
+        uid,
+        lambda clearance: CitationForm(request.POST, prefix=f"cite-{uid}", clearance=clearance),
+        lambda claim, form: claims.add_citation(
+            claim,
+            form.citations()[0],  # type: ignore[attr-defined]
+            user=request.user,
+            reason=form.cleaned_data["reason"] or "added a citation",
+        ),
+    )
 
 
 @require_POST
 @require(can_review, "change the status of claims")
 def claim_status(request: HttpRequest, uid: str) -> HttpResponse:
-    clearance = viewer_clearance(request)
-    claim, record = _claim_or_404(uid, clearance)
-    form = StatusForm(request.POST, prefix=f"status-{uid}")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            claims.set_status(claim, data["status"], user=request.user, reason=data["reason"])
-        except RecordError as exc:
-            put_error(form, exc)
-        else:
-            return _claims_changed(request, record, f"claim-{uid}")
-    return _claims_refused(request, record, {f"status-{uid}": form})
+    return _claim_action(
+        request,
+        uid,
+        lambda clearance: StatusForm(request.POST, prefix=f"status-{uid}"),
+        lambda claim, form: claims.set_status(
+            claim,
+            form.cleaned_data["status"],
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+        ),
+    )
 
 
 @require_GET
@@ -570,134 +522,55 @@ class HistoryEntry:
     action: str
     what: str
     changes: list[tuple[str, str, str]]
-    order: int
 
 
-_SKIP = ["created_at", "updated_at", "created_by"]
+# Shown in the entry's title rather than as a change.
+_UNLISTED = {"uid", "prop", "label", "label_fa"}
 _FIELD_NAMES = {"is_synthetic": "synthetic", "timestamp": "time", "retracted_at": "retracted"}
 
 
-class _Shown:
-    """Field values as words, naming only sources and records the viewer may see."""
-
-    def __init__(self, sources: dict[int, str], targets: Targets) -> None:
-        self.sources = sources
-        self.refs = {uid: str(target) for (_, uid), target in targets.items()}
-
-    def __call__(self, name: str, value: Any, spec: values.PropSpec | None) -> str:
-        if value is None or value == "":
-            return "—"
-        if name == "confidentiality":
-            return Level(value).label
-        if name == "is_synthetic":
-            return "yes" if value else "no"
-        if name == "value" and spec is not None:
-            try:
-                return values.display(spec, value, "en", self.refs)
-            except (KeyError, TypeError, ValueError):
-                return str(value)
-        if name == "source":
-            return self.sources.get(value, "—")
-        if isinstance(value, datetime):
-            return value.strftime("%Y-%m-%d %H:%M UTC")
-        return str(value)
-
-
-def _stored(row: Any, name: str) -> Any:
-    return row.source_id if name == "source" else getattr(row, name)
-
-
-def _entries(
-    rows: Iterable[Any],
-    first_fields: list[str],
-    what: Callable[[Any], str],
-    spec_of: Callable[[Any], values.PropSpec | None],
-    shown: _Shown,
-) -> list[HistoryEntry]:
-    """Each history row with what it changed since the object's previous visible row."""
-    by_object: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_object[row.id].append(row)
-    out = []
-    for versions in by_object.values():
-        versions.sort(key=lambda r: (r.history_date, r.history_id))
-        previous = None
-        for row in versions:
-            spec = spec_of(row)
-            if previous is None or row.history_type == "+":
-                changes = [
-                    (name, "", shown(name, _stored(row, name), spec)) for name in first_fields
-                ]
-                changes = [c for c in changes if c[2] != "—"]
-            else:
-                delta = row.diff_against(previous, excluded_fields=_SKIP)
-                changes = [
-                    (c.field, shown(c.field, c.old, spec), shown(c.field, c.new, spec))
-                    for c in delta.changes
-                ]
-            out.append(
-                HistoryEntry(
-                    when=row.history_date,
-                    who=row.history_user.get_username() if row.history_user else "",
-                    why=row.history_change_reason or "",
-                    action=_ACTIONS[row.history_type],
-                    what=what(row),
-                    changes=[(_FIELD_NAMES.get(n, n), old, new) for n, old, new in changes],
-                    order=row.history_id,
-                )
-            )
-            previous = row
-    return out
+def _words(entry: history.Entry, name: str, value: Any) -> str:
+    """A stored value as a reader sees it (only what the viewer may see reaches here)."""
+    if value is None or value == "":
+        return "—"
+    if name == "confidentiality":
+        return Level(value).label
+    if name == "is_synthetic":
+        return "yes" if value else "no"
+    if name == "value" and entry.claim is not None:
+        try:
+            return values.display(entry.claim.spec, value, "en", entry.labels)
+        except (KeyError, TypeError, ValueError):
+            return str(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return str(value)
 
 
 def history_entries(record: Record, clearance: Level) -> list[HistoryEntry]:
-    """Every historical row of the record, and of the claims and citations its page shows.
-
-    The same rules as the record page: a claim must be within the viewer's clearance, cite
-    at least one source they may see, and not point at a record they may not see.
-    """
-    specs = values.props_of(record.KIND)
-    cites = list(
-        Citation.objects.filter(
-            claim__in=record.claims().visible_to(clearance),
-            source__confidentiality__lte=int(clearance),
-        ).select_related("source", "claim")
-    )
-    targets = ref_targets({c.claim for c in cites}, clearance)
-    cites = [c for c in cites if not points_outside(specs[c.claim.prop], c.claim.value, targets)]
-    shown = _Shown({c.source_id: c.source.title for c in cites}, targets)
-    claim_props = {c.claim_id: c.claim.prop for c in cites}
-    claim_texts = {
-        c.claim_id: f"{specs[c.claim.prop].label()} “{shown('value', c.claim.value, specs[c.claim.prop])}”"
-        for c in cites
-    }
+    """The record's history (``records.history.history``) in words, newest first."""
     kind_name = KIND_NAMES[record.KIND][0].lower()
-    history: Any = type(record).history  # type: ignore[attr-defined]
-    entries = _entries(
-        history.filter(id=record.pk).select_related("history_user"),
-        ["confidentiality", "is_synthetic"],
-        lambda row: f"the {kind_name} record",
-        lambda row: None,
-        shown,
-    )
-    entries += _entries(
-        Claim.history.filter(  # type: ignore[attr-defined]
-            id__in=list(claim_props), confidentiality__lte=int(clearance)
-        ).select_related("history_user"),
-        ["value", "status", "confidentiality"],
-        lambda row: f"claim: {specs[row.prop].label()}",
-        lambda row: specs[row.prop],
-        shown,
-    )
-    entries += _entries(
-        Citation.history.filter(id__in=[c.id for c in cites]).select_related("history_user"),  # type: ignore[attr-defined]
-        ["source", "page", "paragraph", "timestamp", "quote", "confidence"],
-        lambda row: f"citation for {claim_texts[row.claim_id]}",
-        lambda row: None,
-        shown,
-    )
-    entries.sort(key=lambda e: (e.when, e.order), reverse=True)
-    return entries
+    out = []
+    for entry in reversed(history.history(record, clearance)):
+        if entry.claim is None:
+            what = f"the {kind_name} record"
+        elif entry.object == "claim":
+            what = f"claim: {entry.claim.spec.label()}"
+        else:
+            what = f"citation for {entry.claim.spec.label()} “{entry.claim.text}”"
+        changes = [
+            (
+                _FIELD_NAMES.get(c.field, c.field),
+                _words(entry, c.field, c.old),
+                _words(entry, c.field, c.new),
+            )
+            for c in entry.changes
+            if c.field not in _UNLISTED
+        ]
+        out.append(
+            HistoryEntry(entry.when, entry.who or "", entry.why, entry.action, what, changes)
+        )
+    return out
 
 
 @require_GET
@@ -723,43 +596,32 @@ def source_detail(request: HttpRequest, uid: str) -> HttpResponse:
     source = Source.objects.visible_to(clearance).filter(uid=uid).first()
     if source is None:
         raise Http404("No such source.")
-    cites = (
-        Citation.objects.filter(
-            source=source, retracted_at__isnull=True, claim__confidentiality__lte=int(clearance)
-        )
-        .select_related("claim")
-        .order_by("claim__subject_kind", "claim__subject_id", "claim__prop", "id")
+    citing = (
+        Claim.objects.filter(citations__source=source)
+        .distinct()
+        .order_by("subject_kind", "subject_id", "prop", "id")
     )
-    subjects: dict[tuple[str, int], Record | None] = {}
+    subjects: dict[tuple[str, int], Record] = {}
     rows = []
-    for cite in cites:
-        claim = cite.claim
+    for item in claims.shown_claims(citing, clearance):
+        claim = item.claim
         key = (claim.subject_kind, claim.subject_id)
-        if key not in subjects:
-            subjects[key] = (
-                visible_records(RECORD_MODELS[claim.subject_kind], clearance)
-                .filter(pk=claim.subject_id)
-                .first()
+        if key not in subjects:  # visible: shown_claims checked it
+            subjects[key] = RECORD_MODELS[claim.subject_kind].objects.get(pk=claim.subject_id)
+        view = _claim_view(item, None, None)
+        for cite in view.citations:
+            if cite.citation.source_id != source.pk:
+                continue
+            rows.append(
+                {
+                    "subject": subjects[key],
+                    "spec": item.spec,
+                    "claim": claim,
+                    "text": view.text,
+                    "lang": view.lang,
+                    "citation": cite,
+                }
             )
-        subject = subjects[key]
-        if subject is None:
-            continue
-        spec = values.prop_spec(claim.subject_kind, claim.prop)
-        targets = ref_targets([claim], clearance)
-        if points_outside(spec, claim.value, targets):
-            continue
-        refs = {uid: str(target) for (_, uid), target in targets.items()}
-        text = values.display(spec, claim.value, "en", refs)
-        rows.append(
-            {
-                "subject": subject,
-                "spec": spec,
-                "claim": claim,
-                "text": text,
-                "lang": _lang(text),
-                "citation": CitationView(cite, _lang(cite.quote)),
-            }
-        )
     published = ""
     if source.published:
         published = PartialDate.from_json(source.published).both("en")

@@ -279,9 +279,17 @@ def test_protected_claims_and_sources_never_reach_the_public(client, users):
     assert [c["source"] for c in by_prop(shown)["biography"]["claims"][0]["citations"]] == [
         "src-open"
     ]
-    assert client.get("/api/posts/post-public").json()["person"] is None
-    seat_claim = by_prop(client.get("/api/bodies/body-public").json())["seat"]["claims"][0]
-    assert (seat_claim["value"], seat_claim["display"]) == (None, "(withheld)")
+    # A post of a hidden person, and claims naming a hidden place, are not there at all:
+    # the answers are those for a post that does not exist and a record without the claim.
+    hidden_post = client.get("/api/posts/post-public")
+    assert (hidden_post.status_code, hidden_post.json()) == (
+        404,
+        {"detail": "no post with id 'post-public'"},
+    )
+    assert client.get("/api/posts").json()["count"] == 0
+    assert by_prop(client.get("/api/bodies/body-public").json()) == {}
+    event_out = client.get("/api/events/event-public").json()
+    assert (event_out["place"], by_prop(event_out)) == (None, {})
     assert client.get("/api/sources/src-hidden").status_code == 404
 
     # The administrator sees all of it, which shows the markers were there to leak.
@@ -290,6 +298,9 @@ def test_protected_claims_and_sources_never_reach_the_public(client, users):
     assert all(marker in text for marker in MARKERS)
     full = client.get(f"/api/posts/{seat.uid}", headers=admin).json()
     assert full["person"] == "person-secret"
+    assert by_prop(client.get("/api/bodies/body-public", headers=admin).json())["seat"]
+    event_out = client.get("/api/events/event-public", headers=admin).json()
+    assert event_out["place"] == "place-secret" and by_prop(event_out)["place"]
     # Staff history keeps to the same limits: the reviewer sees no protected claim.
     review = bearer(users["reviewer"])
     history = client.get("/api/persons/person-public/history", headers=review).content.decode()

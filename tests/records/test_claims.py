@@ -164,3 +164,78 @@ def test_full_names_label_the_record_before_aliases_and_scripts_do_not_conflict(
     claims.add_claim(person, "father_name", "Another Father", citations=cite(sources[2]))
     groups = {g.spec.name: g for g in claims.claim_groups(person, Level.PUBLIC)}
     assert groups["father_name"].conflict
+
+
+# ------------------------------------------------------------------ what a viewer may see
+
+
+def test_a_claim_naming_a_hidden_record_is_not_shown_at_all(sources):
+    """The same rule as for a claim whose every source is hidden: no blank, no uid."""
+    body = make_record("body", uid="body-open")
+    secret_place = make_record("place", Level.PROTECTED, uid="place-secret")
+    secret_parent = make_record("body", Level.RESTRICTED, uid="body-secret")
+    open_place = make_record("place", uid="place-open")
+    claims.add_claim(open_place, "name", "Synthetic Open Prison", citations=cite(sources[0]))
+    claims.add_claim(body, "seat", secret_place.uid, citations=cite(sources[0]))
+    claims.add_claim(body, "seat", open_place.uid, citations=cite(sources[1]))
+    claims.add_claim(body, "parent", {"ref": secret_parent.uid}, citations=cite(sources[0]))
+
+    public = claims.claim_groups(body, Level.PUBLIC)
+    assert [(g.spec.name, [c.text for c in g.claims]) for g in public] == [
+        ("seat", ["Synthetic Open Prison"])
+    ]
+    (seat,) = public
+    assert not seat.conflict  # the hidden seat does not even count as a second value
+    assert seat.claims[0].target == open_place
+    everything = {g.spec.name: g for g in claims.claim_groups(body, Level.PROTECTED)}
+    assert everything["seat"].conflict and len(everything["parent"].claims) == 1
+
+    hidden_uid = body.claims().get(prop="parent").uid
+    assert claims.visible_claim(hidden_uid, Level.INTERNAL) is None
+    assert claims.visible_claim(hidden_uid, Level.RESTRICTED) is not None
+    shown = claims.shown_claims(body.claims(), Level.PUBLIC)
+    assert [s.claim.value for s in shown] == [open_place.uid]
+
+
+def test_posts_and_participations_are_as_visible_as_what_they_join(sources):
+    person = make_person("Synthetic Person", sources[0])
+    secret_body = make_record("body", Level.RESTRICTED)
+    open_body = make_record("body")
+    hidden_post = make_record("post", person=person, body=secret_body)
+    open_post = make_record("post", person=person, body=open_body)
+    for post in (hidden_post, open_post):
+        claims.add_claim(post, "role", "member", citations=cite(sources[0]))
+    secret_event = make_record("event", Level.INTERNAL)
+    part = make_record("participation", event=secret_event, person=person)
+    claims.add_claim(part, "role", "victim", citations=cite(sources[0]))
+
+    from dadkhah.records.models import Participation, Post
+
+    assert list(claims.visible_records(Post, Level.PUBLIC)) == [open_post]
+    assert set(claims.visible_records(Post, Level.RESTRICTED)) == {open_post, hidden_post}
+    assert not claims.visible_records(Participation, Level.PUBLIC).exists()
+    assert list(claims.visible_records(person.participations.all(), Level.INTERNAL)) == [part]
+    # The claims of a record the viewer may not see are not shown either.
+    assert claims.claim_groups(hidden_post, Level.PUBLIC) == []
+    assert claims.visible_claim(hidden_post.claims().get().uid, Level.PUBLIC) is None
+    assert claims.person_roles(person, Level.PUBLIC) == []
+    assert claims.person_roles(person, Level.INTERNAL) == ["victim"]
+
+
+def test_writers_cannot_name_records_above_their_clearance(sources):
+    event = make_record("event")
+    secret = make_record("place", Level.PROTECTED, uid="place-secret")
+    refusals = []
+    for uid in ("place-secret", "place-missing"):
+        with pytest.raises(RecordError) as caught:
+            claims.add_claim(
+                event, "place", uid, citations=cite(sources[0]), clearance=Level.RESTRICTED
+            )
+        refusals.append((caught.value.field, str(caught.value).replace(uid, "X")))
+    assert refusals[0] == refusals[1] == ("place", "Place: no place with id 'X'")
+    claims.add_claim(event, "place", secret.uid, citations=cite(sources[0]))  # no clearance given
+    person = make_record("person", Level.PROTECTED, uid="person-secret")
+    with pytest.raises(RecordError, match="no person with id 'person-secret'"):
+        claims.create_record(
+            "post", clearance=Level.RESTRICTED, person=person.uid, body=make_record("body").uid
+        )

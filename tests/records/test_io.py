@@ -17,17 +17,15 @@ from dadkhah.core.dates import parse_partial_date
 from dadkhah.records import claims, ftm, io
 from dadkhah.records.models import (
     RECORD_MODELS,
-    Body,
     Citation,
     Claim,
-    Event,
     Participation,
     Person,
     Place,
     Post,
     Source,
 )
-from tests.factories import cite, make_person, make_record, make_source
+from tests.factories import cite, dump, make_person, make_record, make_source, wipe
 
 pytestmark = pytest.mark.django_db
 
@@ -142,59 +140,6 @@ def build_case() -> None:
         claims.add_claim(part, "role", role, citations=cite(pub), confidentiality=level)
         if mode:
             claims.add_claim(part, "mode", mode, citations=cite(pub))
-
-
-PROJECTED = {
-    "person": (),
-    "body": ("body_type",),
-    "place": ("place_type", "latitude", "longitude"),
-    "post": ("role", "start", "end"),
-    "event": ("event_type", "date_start", "date_end"),
-    "participation": ("role", "mode"),
-}
-
-
-def dump() -> dict[str, Any]:
-    """Everything that must survive a round trip, keyed by uid, without database ids."""
-    out: dict[str, Any] = {
-        "source": {
-            s.uid: (s.kind, s.title, s.citation, s.url, s.reliability, s.published, s.language)
-            + (s.notes, s.confidentiality, s.is_synthetic)
-            for s in Source.objects.all()
-        }
-    }
-    uids: dict[tuple[str, int], str] = {}
-    for kind, record_model in RECORD_MODELS.items():
-        out[kind] = {}
-        for r in record_model.objects.all():
-            uids[kind, r.pk] = r.uid
-            fields = {name: getattr(r, name) for name in PROJECTED[kind]}
-            if isinstance(r, Event):
-                fields["place"] = r.place.uid if r.place else None
-            base = (r.confidentiality, r.is_synthetic, r.label, r.label_fa)
-            out[kind][r.uid] = (base, r.structure(), fields)
-    out["claim"] = {
-        c.uid: (
-            c.subject_kind,
-            uids[c.subject_kind, c.subject_id],
-            c.prop,
-            json.dumps(c.value, sort_keys=True, ensure_ascii=False),
-            c.status,
-            c.confidentiality,
-            c.note,
-            [
-                (x.source.uid, x.page, x.paragraph, x.timestamp, x.quote, x.confidence)
-                for x in c.citations.order_by("id")
-            ],
-        )
-        for c in Claim.objects.all()
-    }
-    return out
-
-
-def wipe() -> None:
-    for each in (Citation, Claim, Participation, Post, Event, Place, Body, Person, Source):
-        each.objects.all().delete()
 
 
 def counts() -> dict[str, int]:

@@ -44,20 +44,20 @@ TEXT_PROP = {
 
 
 class TextById(HTMLParser):
-    """The text inside the element with a given id (stdlib only)."""
+    """The text inside the element with a given id, or other attribute (stdlib only)."""
 
     VOID = {"input", "br", "img", "meta", "link", "hr", "source", "wbr", "area", "col"}
 
-    def __init__(self, wanted: str) -> None:
+    def __init__(self, wanted: str, attr: str = "id") -> None:
         super().__init__()
-        self.wanted, self.depth, self.parts = wanted, 0, []
+        self.wanted, self.attr, self.depth, self.parts = wanted, attr, 0, []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.VOID:
             return
         if self.depth:
             self.depth += 1
-        elif dict(attrs).get("id") == self.wanted:
+        elif dict(attrs).get(self.attr) == self.wanted:
             self.depth = 1
 
     def handle_endtag(self, tag: str) -> None:
@@ -69,8 +69,8 @@ class TextById(HTMLParser):
             self.parts.append(data)
 
 
-def text_of(html: str, element_id: str) -> str:
-    parser = TextById(element_id)
+def text_of(html: str, element_id: str, attr: str = "id") -> str:
+    parser = TextById(element_id, attr)
     parser.feed(html)
     return " ".join(" ".join(parser.parts).split())
 
@@ -682,3 +682,270 @@ def test_every_form_needs_the_csrf_token(world):
     page = client.get("/records/person/person-public/").content.decode()
     forms = page.count('method="post"')
     assert forms > 3 and page.count('name="csrfmiddlewaretoken"') == forms
+
+
+# ------------------------------------------------------------------ the researcher's example
+
+
+class PostForms(HTMLParser):
+    """The fields of each POST form on a page, with what a browser would send untouched."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, dict[str, Any]] = {}
+        self.form: dict[str, Any] | None = None
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "").lower() == "post":
+            self.form = {"fields": set(), "values": {}, "options": {}, "chosen": set()}
+            self.forms[a.get("action") or ""] = self.form
+            return
+        if self.form is None:
+            return
+        name, values = a.get("name"), self.form["values"]
+        if tag == "input" and name and a.get("type") not in ("submit", "button"):
+            self.form["fields"].add(name)
+            if a.get("type") not in ("checkbox", "radio"):
+                values[name] = a.get("value") or ""
+            elif "checked" in a:
+                values[name] = a.get("value") or "on"
+        elif tag == "select" and name:
+            self.select = name
+            self.form["fields"].add(name)
+            self.form["options"][name] = []
+        elif tag == "option" and self.select:
+            value = a.get("value") or ""
+            self.form["options"][self.select].append(value)
+            if self.select not in values or (
+                "selected" in a and self.select not in self.form["chosen"]
+            ):
+                values[self.select] = value
+                if "selected" in a:
+                    self.form["chosen"].add(self.select)
+        elif tag == "textarea" and name:
+            self.textarea = name
+            self.form["fields"].add(name)
+            values[name] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.form = None
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea" and self.form is not None and self.textarea:
+            text = self.form["values"][self.textarea]
+            self.form["values"][self.textarea] = text.removeprefix("\n")  # as browsers do
+            self.textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self.form is not None and self.textarea:
+            self.form["values"][self.textarea] += data
+
+
+def submit(client: Client, page: str, action: str, data: dict[str, str], status: int = 302) -> Any:
+    """Fill in the form that posts to ``action`` on ``page`` and send it, as a browser would.
+
+    Only fields the page renders may be filled in, and a select only with one of its
+    options; everything else goes as rendered (hidden fields and the CSRF token included).
+    """
+    parser = PostForms()
+    parser.feed(client.get(page).content.decode())
+    form = parser.forms[action]
+    assert not set(data) - form["fields"], f"{action} has no field {set(data) - form['fields']}"
+    for name, value in data.items():
+        if name in form["options"]:
+            assert value in form["options"][name], f"{name}: {value!r} is not a choice"
+    response = client.post(action, form["values"] | data)
+    assert response.status_code == status, response.content.decode()[:2000]
+    return response
+
+
+def _claim_uid(response: Any) -> str:
+    return response["Location"].split("#claim-")[1]
+
+
+def _new_claim(client: Client, record_url: str, data: dict[str, str]) -> str:
+    """Add a claim with the form on the record page; the claim's uid."""
+    return _claim_uid(submit(client, record_url, f"{record_url}claims/", data))
+
+
+def _cite(client: Client, record_url: str, claim_uid: str, source_uid: str, **more: str) -> None:
+    prefix = f"cite-{claim_uid}"
+    data = {f"{prefix}-source": source_uid} | {f"{prefix}-{k}": v for k, v in more.items()}
+    response = submit(client, record_url, f"/records/claims/{claim_uid}/citations/", data)
+    assert response["Location"].endswith(f"#claim-{claim_uid}")
+
+
+def _record_url(response: Any) -> str:
+    url = response["Location"]
+    assert url.startswith("/records/") and url.endswith("/")
+    return url
+
+
+def test_researchers_example_through_the_forms(users, tmp_path):
+    from click.testing import CliRunner
+
+    from dadkhah.cli import main
+    from tests.factories import dump, wipe
+
+    investigator = Client(enforce_csrf_checks=True)
+    investigator.force_login(users["investigator"])
+    public = {"confidentiality": "0", "is_synthetic": "on"}
+
+    # Three sources.
+    sources, titles = [], []
+    for i in (1, 2, 3):
+        titles.append(f"Synthetic report {i}")
+        response = submit(
+            investigator,
+            "/records/source/new/",
+            "/records/source/new/",
+            public
+            | {
+                "kind": "publication",
+                "title": titles[-1],
+                "citation": f"Synthetic report {i}, for tests only.",
+                "reliability": "B",
+                "published": "1367/06",
+                "reason": "sources for the example",
+            },
+        )
+        sources.append(_record_url(response).split("/")[-2])
+
+    def first_claim(kind: str, **data: str) -> str:
+        url = f"/records/{kind}/new/"
+        return _record_url(submit(investigator, url, url, public | data))
+
+    # The body, the prison with its location, the member (two scripts), the post.
+    body = first_claim("body", prop="name", value="Death Commission of Tehran", source=sources[0])
+    prison = first_claim("place", prop="name", value="Gohardasht Prison", source=sources[1])
+    _new_claim(
+        investigator,
+        prison,
+        {"prop": "location", "value": "35.8208, 50.9914", "source": sources[1]},
+    )
+
+    def person(latin: str, persian: str, source: str) -> str:
+        data = public | {
+            "names-0-text": persian,
+            "names-0-script": "fa",
+            "names-1-text": latin,
+            "names-1-script": "latn",
+            "source": source,
+            "reason": "entered from the synthetic reports",
+        }
+        url = "/records/person/new/"
+        return _record_url(submit(investigator, url, url, data))
+
+    member = person("Synthetic Member", "عضو ساختگی", sources[0])
+    victim = person("Synthetic Victim", "قربانی ساختگی", sources[1])
+    # The new-post form asks for a first claim: the start date that report 1 gives.
+    post = first_claim(
+        "post",
+        person=member.split("/")[-2],
+        body=body.split("/")[-2],
+        prop="start_date",
+        value="Mordad 1367",
+        source=sources[0],
+        reason="seat on the commission",
+    )
+    (mordad,) = re.findall(r'id="claim-([^"]+)"', investigator.get(post).content.decode())
+    _cite(investigator, post, mordad, sources[1], page="7")
+
+    # The role, cited by all three reports; the other start date, from report 3.
+    role = _new_claim(
+        investigator,
+        post,
+        {"prop": "role", "value": "member", "source": sources[0], "page": "11"},
+    )
+    _cite(investigator, post, role, sources[1], page="12", quote="quoted passage 2")
+    _cite(investigator, post, role, sources[2], page="13", confidence="high")
+    tir = _new_claim(
+        investigator,
+        post,
+        {"prop": "start_date", "value": "Tir 1367", "source": sources[2], "confidence": "low"},
+    )
+
+    # A reviewer disputes the Tir date, and must say why.
+    reviewer = Client(enforce_csrf_checks=True)
+    reviewer.force_login(users["reviewer"])
+    reason = "report 3 dates the appointment a month early; reports 1 and 2 agree on Mordad"
+    status_url = f"/records/claims/{tir}/status/"
+    refused = submit(reviewer, post, status_url, {f"status-{tir}-status": "disputed"}, 400)
+    assert "say why" in text_of(refused.content.decode(), f"field-status-{tir}-reason")
+    submit(
+        reviewer,
+        post,
+        status_url,
+        {f"status-{tir}-status": "disputed", f"status-{tir}-reason": reason},
+    )
+
+    # The execution at Gohardasht, with the (synthetic) victim.
+    prison_uid, victim_uid = prison.split("/")[-2], victim.split("/")[-2]
+    event = _record_url(
+        submit(
+            investigator,
+            "/records/event/new/",
+            "/records/event/new/",
+            public
+            | {
+                "event_type": "execution",
+                "date": "Mordad 1367",
+                "place": prison_uid,
+                "participants-0-person": victim_uid,
+                "participants-0-role": "victim",
+                "source": sources[1],
+                "page": "21",
+            },
+        )
+    )
+
+    # What the public sees on the post page.
+    html = Client().get(post).content.decode()
+    assert "member, Death Commission of Tehran" in text_of(html, "record-header")
+    role_html = re.search(rf'<article[^>]*id="claim-{role}".*?</article>', html, re.S)
+    assert role_html is not None and ">member<" in role_html.group(0)
+    cited = re.findall(r'href="/records/source/([^/"]+)/"', role_html.group(0))
+    assert cited == sources  # three citations, one of each report
+    box = text_of(html, "conflict-start_date", attr="aria-labelledby")
+    assert "Conflicting values" in box
+    both = {
+        mordad: ("Mordad 1367 (23 July – 22 August 1988)", titles[:2], "Accepted"),
+        tir: ("Tir 1367 (22 June – 22 July 1988)", titles[2:], "Disputed"),
+    }
+    for uid, (when, cited_titles, status) in both.items():
+        claim = text_of(html, f"claim-{uid}")
+        assert claim in box
+        assert when in claim and status in claim, claim
+        assert [t for t in titles if t in claim] == cited_titles, claim
+    assert "low confidence" in text_of(html, f"claim-{tir}")
+
+    page = Client().get(event).content.decode()
+    participants = text_of(page, "Participants", attr="aria-label")
+    assert "Synthetic Victim" in participants and "Victim" in participants
+    assert "Gohardasht Prison" in page and "Mordad 1367 (23 July – 22 August 1988)" in page
+    assert "Roles: Victim" in " ".join(
+        text_of(Client().get(victim).content.decode(), "record-header").split()
+    )
+
+    history = reviewer.get(f"{post}history/").content.decode()
+    assert reason in history and "test-reviewer" in history
+    assert "seat on the commission" in history and "test-investigator" in history
+
+    # The same case comes out of the export and back into an empty database.
+    before, claims_before = dump(), text_of(html, "claims")
+    assert len(before["claim"]) == 14 and len(before["source"]) == 3
+    path = tmp_path / "case.jsonl"
+    runner = CliRunner()
+    args = ["export", "case", "--format", "jsonl", "--level", "protected", "--out", str(path)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    wipe()
+    assert dump() == {kind: {} for kind in before}
+    result = runner.invoke(main, ["import", "case", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert dump() == before
+    assert text_of(Client().get(post).content.decode(), "claims") == claims_before
