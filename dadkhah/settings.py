@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "dadkhah.core",
     "dadkhah.accounts",
     "dadkhah.records",
+    "dadkhah.vault",
 ]
 
 MIDDLEWARE = [

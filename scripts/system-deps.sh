@@ -6,7 +6,7 @@
 set -euo pipefail
 profile=${1:-base}
 
-base=()
+base=(libmagic1 tesseract-ocr tesseract-ocr-eng tesseract-ocr-fas)
 test=(chromium fonts-noto-core)
 ci=(postgresql-15 postgresql-client-15)
 
