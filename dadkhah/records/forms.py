@@ -15,7 +15,7 @@ from django.forms import formset_factory
 
 from dadkhah.core.confidentiality import Level
 from dadkhah.records import values
-from dadkhah.records.claims import CitationInput
+from dadkhah.records.claims import LINKS, CitationInput
 from dadkhah.records.models import RECORD_MODELS, Source
 
 __all__ = [
@@ -289,7 +289,7 @@ class RecordForm(RecordFields):
     def __init__(self, *args: Any, kind: str, clearance: Level, **kwargs: Any) -> None:
         super().__init__(*args, clearance=clearance, **kwargs)
         self.kind = kind
-        links = {"post": ("person", "body"), "participation": ("event", "person")}.get(kind, ())
+        links = LINKS.get(kind, ())
         for name in reversed(links):
             self.fields[name] = forms.ChoiceField(
                 label=name.capitalize(), choices=record_choices(name, clearance, "— choose —")

@@ -2,10 +2,10 @@
 
 One entity per record or source, one JSON object per line, built with the installed
 ``followthemoney`` model so that every property exists in its schema. Values come from
-the claims a clearance may see (``io.ExportScope``), never from projections, so an entity
-says no more than the export would in CSV. Rejected claims are left out; disputed ones
-stay, since FtM properties hold several values. The mapping is in
-``docs/import-export.md``.
+the claims a clearance may see (``exporting.ExportScope``, which applies the visibility
+rules of ``records.claims``), never from projections, so an entity says no more than the
+export would in CSV. Rejected claims are left out; disputed ones stay, since FtM
+properties hold several values. The mapping is in ``docs/import-export.md``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from followthemoney.proxy import EntityProxy
 from dadkhah.core.confidentiality import Level
 from dadkhah.core.dates import PartialDate
 from dadkhah.records import values
-from dadkhah.records.io import ExportScope, ImportExportError
+from dadkhah.records.exporting import ExportScope
+from dadkhah.records.io import ImportExportError
 from dadkhah.records.models import Claim, Record, Source
 
 __all__ = ["SYNTHETIC_NOTE", "entities", "entity_id", "export_ftm", "iso_partial"]

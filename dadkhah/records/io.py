@@ -1,11 +1,11 @@
-"""Bulk import and export of the case record: CSV and JSON Lines, all or nothing.
+"""Bulk import of the case record, and the rows it shares with the export: CSV and JSON Lines.
 
 An import reads every row, writes them all through ``records.claims`` (the same checks,
 projections and history as the staff UI) inside one transaction, and rolls everything
-back if a single row fails, reporting each failing row with its line and field. An
-export writes what a given clearance may see, in a form that imports back exactly.
-FollowTheMoney output lives in ``records.ftm``. The formats are described in
-``docs/import-export.md``.
+back if a single row fails, reporting each failing row with its line and field. The
+export (``records.exporting``, reached here as ``export``) writes what a clearance may
+see in the same columns, so that it imports back exactly; FollowTheMoney output lives in
+``records.ftm``. The formats are described in ``docs/import-export.md``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from dadkhah.records.claims import CitationInput, RecordError
 from dadkhah.records.models import RECORD_MODELS as MODELS
 from dadkhah.records.models import (
     Body,
-    Citation,
     Claim,
     Event,
     Participation,
@@ -43,13 +42,12 @@ from dadkhah.records.models import (
     Source,
 )
 
-__all__ = ["COLUMNS", "KINDS", "ExportScope", "ImportExportError", "Problem", "Report"]
+__all__ = ["COLUMNS", "KINDS", "ORDER", "ImportExportError", "Problem", "Report"]
 __all__ += ["export", "format_report_line", "import_file"]
 
 RECORD_KINDS = ("person", "body", "place", "post", "event", "participation")
 ORDER = ("source", *RECORD_KINDS, "claim", "citation")
 KINDS = (*ORDER, "case")
-FORMATS = ("csv", "jsonl", "ftm")
 CITE_COLUMNS = ("source", "page", "paragraph", "timestamp", "quote", "confidence")
 _RECORD_COLUMNS = ("id", "confidentiality", "synthetic")
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -72,11 +70,6 @@ REQUIRED: dict[str, frozenset[str]] = {
     "participation": frozenset({"id", "event", "person"}),
     "claim": frozenset({"record", "prop", "value"}),
     "citation": frozenset({"claim", "source"}),
-}
-# The records a post or a participation joins; the column names are the record kinds.
-LINKS: dict[str, tuple[str, ...]] = {
-    "post": ("person", "body"),
-    "participation": ("event", "person"),
 }
 _LIMITS = {"id": 64, "title": 500, "url": 1000, "language": 20}
 _LIMITS |= {"page": 40, "paragraph": 40, "timestamp": 40}
@@ -356,7 +349,8 @@ def _parse_source(row: Row) -> dict[str, Any]:
 
 
 def _parse_record(row: Row) -> dict[str, Any]:
-    links = {name: _uid(row, name) for name in LINKS.get(row.kind, ())}
+    # The link columns are named after the kinds they join (claims.LINKS).
+    links = {name: _uid(row, name) for name in claims.LINKS.get(row.kind, ())}
     options = {"confidentiality": _level(row), "is_synthetic": _bool(row)}
     return {"uid": _uid(row), "links": links, "options": options}
 
@@ -673,145 +667,11 @@ def import_file(
 # ----------------------------------------------------------------------------- export
 
 
-class ExportScope:
-    """Everything a viewer with ``clearance`` may take out, in creation order.
-
-    A source, a record and a claim each need a level at or below the clearance; a post or
-    a participation also needs both records it joins; a claim needs its record, at least
-    one citation whose source is visible, and the record its value refers to (if any).
-    Retracted citations are left out.
-    """
-
-    def __init__(self, clearance: Level) -> None:
-        level = int(clearance)
-        self.clearance = clearance
-        self.sources = {s.pk: s for s in Source.objects.visible_to(clearance).order_by("id")}
-        self.records: dict[str, dict[int, Record]] = {}
-        for kind in RECORD_KINDS:
-            query = MODELS[kind].objects.visible_to(clearance).order_by("id")
-            for name in LINKS.get(kind, ()):
-                query = query.select_related(name).filter(
-                    **{f"{name}__confidentiality__lte": level}
-                )
-            self.records[kind] = {r.pk: r for r in query}
-        self.uids = {kind: {r.uid for r in recs.values()} for kind, recs in self.records.items()}
-        self.citations: dict[int, list[Citation]] = defaultdict(list)
-        visible_cites = Citation.objects.filter(
-            retracted_at__isnull=True,
-            source__confidentiality__lte=level,
-            claim__confidentiality__lte=level,
-        ).order_by("claim_id", "id")
-        for cite in visible_cites:
-            self.citations[cite.claim_id].append(cite)
-        self.claims: list[Claim] = []
-        self.by_record: dict[tuple[str, int], list[Claim]] = defaultdict(list)
-        for claim in Claim.objects.visible_to(clearance).order_by("id"):
-            if self._exported(claim):
-                self.claims.append(claim)
-                self.by_record[claim.subject_kind, claim.subject_id].append(claim)
-
-    def _exported(self, claim: Claim) -> bool:
-        if claim.subject_id not in self.records[claim.subject_kind]:
-            return False
-        if not self.citations.get(claim.pk):
-            return False
-        spec = values.props_of(claim.subject_kind).get(claim.prop)
-        if spec is None:
-            return False
-        if spec.type in ("ref", "period_ref"):
-            target = claim.value if spec.type == "ref" else claim.value["ref"]
-            return target in self.uids[spec.to or ""]
-        return True
-
-    def record_ref(self, claim: Claim) -> str:
-        return f"{claim.subject_kind}:{self.records[claim.subject_kind][claim.subject_id].uid}"
-
-
-def _cell(value: Any) -> str:
-    """A CSV cell: text as is, flags as true/false, structured values as JSON."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None or isinstance(value, str):
-        return value or ""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _citation_cells(scope: ExportScope, cite: Citation) -> dict[str, Any]:
-    cells = {name: getattr(cite, name) for name in CITE_COLUMNS[1:]}
-    return {"source": scope.sources[cite.source_id].uid, **cells}
-
-
-def _rows(kind: str, scope: ExportScope) -> Iterator[dict[str, Any]]:
-    """Rows of ``kind`` with native values (a dict for JSON, a bool for flags)."""
-    if kind == "source":
-        for s in scope.sources.values():
-            yield {
-                "id": s.uid, "kind": s.kind, "title": s.title, "citation": s.citation,
-                "url": s.url, "reliability": s.reliability, "published": s.published,
-                "language": s.language, "notes": s.notes,
-                "confidentiality": Level(s.confidentiality).label, "synthetic": s.is_synthetic,
-            }  # fmt: skip
-    elif kind in RECORD_KINDS:
-        for record in scope.records[kind].values():
-            row: dict[str, Any] = {"id": record.uid}
-            for name in LINKS.get(kind, ()):
-                row[name] = getattr(record, name).uid
-            row["confidentiality"] = record.level.label
-            row["synthetic"] = record.is_synthetic
-            yield row
-    elif kind == "claim":
-        for claim in scope.claims:
-            first = scope.citations[claim.pk][0]
-            yield {
-                "id": claim.uid,
-                "record": scope.record_ref(claim),
-                "prop": claim.prop,
-                "value": claim.value,
-                "status": claim.status,
-                "confidentiality": claim.level.label,
-                "note": claim.note,
-                **_citation_cells(scope, first),
-            }
-    elif kind == "citation":
-        for claim in scope.claims:
-            for cite in scope.citations[claim.pk][1:]:
-                cells = _citation_cells(scope, cite)
-                yield {"id": f"citation-{cite.pk}", "claim": claim.uid, **cells}
-
-
 def export(kind: str, fmt: str, stream: TextIO, clearance: Level) -> None:
     """Write ``kind`` (or the whole ``case``) as csv, jsonl or ftm, up to ``clearance``.
 
-    A claim row carries its first citation; ``citation`` rows are the further ones, so a
-    claim file and a citation file together hold every citation exactly once.
+    The export lives in ``records.exporting``, which builds on this module.
     """
-    if kind not in KINDS:
-        raise ImportExportError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
-    if fmt not in FORMATS:
-        raise ImportExportError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
-    if fmt == "ftm":
-        from dadkhah.records import ftm
+    from dadkhah.records import exporting
 
-        ftm.export_ftm(kind, stream, clearance)
-        return
-    scope = ExportScope(clearance)
-    if kind == "case":
-        if fmt != "jsonl":
-            raise ImportExportError("the whole case is exported as jsonl (or ftm), not csv")
-        for row_kind in ORDER:
-            for row in _rows(row_kind, scope):
-                if row_kind == "source":
-                    row["source_kind"] = row.pop("kind")
-                _write_json(stream, {"kind": row_kind, **row})
-        return
-    if fmt == "jsonl":
-        for row in _rows(kind, scope):
-            _write_json(stream, row)
-        return
-    writer = csv.DictWriter(stream, fieldnames=COLUMNS[kind])
-    writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in row.items()} for row in _rows(kind, scope))
-
-
-def _write_json(stream: TextIO, obj: dict[str, Any]) -> None:
-    stream.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    exporting.export(kind, fmt, stream, clearance)

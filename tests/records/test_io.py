@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from django.utils import timezone
 from followthemoney import model
 
 from dadkhah.cli import main
@@ -317,6 +318,48 @@ def test_export_holds_only_what_the_clearance_may_see(tmp_path, level):
     wipe()
     report = io.import_file("case", path)
     assert report.ok, list(report.lines())
+
+
+def _cite_key(source: str, row: dict[str, Any] | Citation) -> tuple[str, ...]:
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+    return (source, *(get(name) for name in ("page", "paragraph", "timestamp", "quote")))
+
+
+@pytest.mark.parametrize("level", list(Level))
+def test_export_shows_what_the_pages_and_the_api_show(level):
+    """The export applies the visibility rules of ``records.claims`` (oracle: shown_claims)."""
+    build_case()
+    victim = Person.objects.get(uid="person-victim")
+    hidden_place = make_record("place", Level.PROTECTED, uid="place-hidden")
+    claims.add_claim(hidden_place, "name", "Synthetic hidden place", citations=cite("src-pub"))
+    claims.add_claim(victim, "hometown", "place-hidden", citations=cite("src-pub"))
+    retracted = claims.add_claim(
+        victim, "occupation", "Synthetic retracted job", citations=cite("src-pub")
+    )
+    retracted.citations.update(retracted_at=timezone.now())
+    birth = Claim.objects.get(subject_id=victim.pk, prop="birth_date", status="accepted")
+    birth.citations.filter(source__uid="src-internal").update(retracted_at=timezone.now())
+
+    rows = [json.loads(line) for line in exported("case", "jsonl", level).splitlines()]
+    exported_cites: dict[str, list[tuple[str, ...]]] = {}
+    for row in rows:
+        if row["kind"] in ("claim", "citation"):
+            claim_uid = row["id"] if row["kind"] == "claim" else row["claim"]
+            exported_cites.setdefault(claim_uid, []).append(_cite_key(row["source"], row))
+    shown = claims.shown_claims(Claim.objects.order_by("id"), level)
+    assert exported_cites == {
+        s.claim.uid: [_cite_key(c.source.uid, c) for c in s.citations] for s in shown
+    }
+    assert "Synthetic retracted job" not in json.dumps(rows, ensure_ascii=False)
+    assert any(s.claim.prop == "hometown" for s in shown) is (level == Level.PROTECTED)
+    for kind, record_model in RECORD_MODELS.items():
+        visible = claims.visible_records(record_model, level).values_list("uid", flat=True)
+        assert {r["id"] for r in rows if r["kind"] == kind} == set(visible), kind
+    # The bulk variant the export uses, in chunks smaller than one record's claims.
+    in_bulk = claims.shown_claims_in_bulk(Claim.objects.all(), level, chunk=3)
+    assert [(s.claim.uid, s.text, s.citations) for s in in_bulk] == [
+        (s.claim.uid, s.text, s.citations) for s in shown
+    ]
 
 
 def test_synthetic_records_are_labelled_in_every_format():
