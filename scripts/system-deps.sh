@@ -6,8 +6,8 @@
 set -euo pipefail
 profile=${1:-base}
 
-base=(libmagic1 tesseract-ocr tesseract-ocr-eng tesseract-ocr-fas)
-test=(chromium fonts-noto-core)
+base=(libmagic1 tesseract-ocr tesseract-ocr-eng tesseract-ocr-fas fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0)
+test=(chromium)
 ci=(postgresql-15 postgresql-client-15)
 
 want=(${base[@]+"${base[@]}"})
