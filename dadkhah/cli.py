@@ -69,33 +69,62 @@ def demo(port: int, no_serve: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 def serve(host: str, port: int) -> None:
-    """Serve the site and the API (gunicorn, 2 workers)."""
+    """Serve the site and the API (gunicorn, 2 workers), with the background task consumer."""
     setup()
     _serve(host, port)
 
 
 def _serve(host: str, port: int) -> None:
+    """gunicorn and the task consumer (huey) side by side; Ctrl-C or SIGTERM stops both."""
+    import signal
+    import subprocess
+    import time
+
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl-C to stop)", err=True)
-    os.execvp(
+    gunicorn = [
         sys.executable,
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "dadkhah.wsgi",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--access-logfile",
-            "-",
-        ],
-    )
+        "-m",
+        "gunicorn",
+        "dadkhah.wsgi",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        "2",
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+    ]
+    consumer = [sys.executable, "-m", "django", "run_huey"]
+    children = {"task consumer": subprocess.Popen(consumer), "gunicorn": subprocess.Popen(gunicorn)}
+    asked: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        asked.append(signum)
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not asked and all(child.poll() is None for child in children.values()):
+        time.sleep(0.2)
+    ended = [name for name, child in children.items() if child.poll() is not None]
+    if not asked:  # one of them ended on its own: the other goes too
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+    for child in children.values():
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    if not asked:
+        fail(f"{', '.join(ended)} stopped unexpectedly; stopped the rest", code=1)
 
 
 @main.command("createuser")
@@ -216,3 +245,280 @@ def export(kind: str, fmt: str, out: Path | None, level: str) -> None:
         fail(str(exc))
     except BrokenPipeError:
         sys.stderr.close()
+
+
+def _system_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+@main.command()
+@click.argument("targets", nargs=-1, required=True, metavar="PATH_OR_URL...")
+@click.option("--collector", default=None, help="Who received it (default: the system user).")
+@click.option("--note", default="", help="A note kept in each item's preservation record.")
+@click.option(
+    "--source", default="", help="Who or where it came from (for a URL, the URL by default)."
+)
+@click.option("--consent", default="", help="The consent given for its use, in words.")
+@click.option(
+    "--restricted",
+    is_flag=True,
+    help="Encrypt at rest (AES-256-GCM) and show only to restricted clearance.",
+)
+@click.option(
+    "--timeout", default=30.0, show_default=True, help="Seconds to wait for a URL to answer."
+)
+def ingest(
+    targets: tuple[str, ...],
+    collector: str | None,
+    note: str,
+    source: str,
+    consent: str,
+    restricted: bool,
+    timeout: float,
+) -> None:
+    """Preserve files, folders, zip archives, .eml messages or URLs.
+
+    Prints one JSON line per item: {"id", "sha256", "mime", "name"}. Zip members and e-mail
+    attachments become items linked to their archive or message; a URL gives a WARC, the
+    page and a screenshot. Each item is preserved on its own (blob, then one database
+    transaction): when one input is bad, the problem is named on stderr, everything else is
+    still preserved, and the exit status is 2. Leftovers of an interrupted ingest are
+    reported and removed first.
+    """
+    setup()
+    from dadkhah.vault.ingest import Ingest
+    from dadkhah.vault.services import IngestError
+
+    def on_item(item: Any, name: str) -> None:
+        emit({"id": item.uid, "sha256": item.sha256, "mime": item.mime, "name": name})
+
+    try:
+        run = Ingest(
+            collector or _system_user(),
+            note=note,
+            source=source,
+            consent=consent,
+            restricted=restricted,
+            capture_timeout=timeout,
+            on_item=on_item,
+            on_problem=lambda message: click.echo(f"dadkhah: {message}", err=True),
+            on_warning=lambda message: click.echo(f"dadkhah: warning: {message}", err=True),
+        )
+        for target in targets:
+            run.add(target)
+    except IngestError as exc:
+        fail(str(exc))
+        return
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(1)
+    sys.exit(2 if run.problems else 0)
+
+
+@main.command()
+@click.option(
+    "--json", "as_json", is_flag=True, help="JSON Lines: one line per problem, then a summary."
+)
+@click.option(
+    "--actor", default=None, help="Who runs the check, for the ledger (default: the system user)."
+)
+def verify(as_json: bool, actor: str | None) -> None:
+    """Re-hash every original and check the ledger, proofs and checkpoint signatures.
+
+    Exits 0 when everything is intact and 1 when anything is wrong, naming every bad item
+    and ledger entry. An intact run is recorded in the ledger as an audit event and signs a
+    checkpoint, also kept outside the database in DADKHAH_HOME/checkpoints/latest.
+    """
+    setup()
+    from dadkhah.vault.verify import verify_all
+
+    report = verify_all(actor=actor or _system_user())
+    try:
+        if as_json:
+            for problem in report.problems:
+                emit(problem.as_dict())
+            emit(report.summary())
+        else:
+            for problem in report.problems:
+                click.echo(f"BAD {problem}")
+            for warning in report.warnings:
+                click.echo(f"warning: {warning}", err=True)
+            click.echo(
+                f"{'intact' if report.ok else f'{len(report.problems)} problems'}: "
+                f"{report.items} originals ({report.bytes:,} bytes), {report.entries} ledger "
+                f"entries, {report.receipts} receipts, {report.checkpoints} checkpoints, "
+                f"{report.proofs} proofs in {report.seconds:.1f} s"
+                + (f"; signed checkpoint {report.signed}" if report.signed else "")
+            )
+    except BrokenPipeError:
+        sys.stderr.close()
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("item_ids", nargs=-1, required=True)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The zip file to write.",
+)
+@click.option(
+    "--purpose",
+    default="",
+    help="Why the bundle is made, recorded in the ledger. Required for restricted items.",
+)
+@click.option("--actor", default=None, help="Who makes it (default: the system user).")
+def bundle(item_ids: tuple[str, ...], out: Path, purpose: str, actor: str | None) -> None:
+    """Export an evidence bundle that contains its own standard-library verifier.
+
+    The zip holds the originals (in plaintext), their preservation records, the ledger
+    entries about them with inclusion proofs, the signed checkpoint, the public key,
+    manifest.html and verify_bundle.py; run `python3 verify_bundle.py FILE.zip` to check it.
+    The export is itself a ledger event.
+    """
+    setup()
+    from dadkhah.vault.bundle import BundleError, write_bundle
+
+    try:
+        summary = write_bundle(item_ids, out, actor or _system_user(), purpose)
+    except BundleError as exc:
+        fail(str(exc))
+        return
+    emit(summary.as_dict())
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--method",
+    type=click.Choice(["loglinear", "lcmcr", "all"]),
+    default="all",
+    show_default=True,
+    help="loglinear: Rcapture-style log-linear models; lcmcr: the Bayesian latent-class "
+    "model; all: both, the simple baselines, and the recommended estimate last.",
+)
+@click.option(
+    "--terms",
+    default=None,
+    metavar="A:B,…",
+    help="The two-way interactions of one log-linear model, by list name ('' is the "
+    "independence model). Without it, model selection chooses.",
+)
+@click.option(
+    "--strata", default=None, metavar="COL", help="Estimate per value of this column, and summed."
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed of the random samplers (default: a random one, printed).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON line per estimate.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="OUT.html|OUT.pdf",
+    help="Also write the report (plots, and what the estimate means in English and Persian).",
+)
+def estimate(
+    file: Path,
+    method: str,
+    terms: str | None,
+    strata: str | None,
+    seed: int | None,
+    as_json: bool,
+    report_path: Path | None,
+) -> None:
+    """Multiple systems estimation: how many people no list recorded.
+
+    FILE is a capture table: one 0/1 column per list and a `count` column (one row per
+    pattern), or `dadkhah link` output joined with a `list` column (one row per record).
+    Prints one line per method (and stratum); with --method all the last line is the
+    estimate Dadkhah recommends, with the reason in its diagnostics. See docs/counting.md.
+    """
+    from dadkhah.counting.collect import REPORT_SUFFIXES
+    from dadkhah.counting.run import run
+    from dadkhah.counting.table import read_capture_csv
+
+    if report_path is not None and report_path.suffix.lower() not in REPORT_SUFFIXES:
+        fail(f"--report {report_path}: write the report as .html or .pdf")
+        return
+    try:
+        tables = read_capture_csv(file, strata=strata)
+        result = run(
+            tables,
+            method=method,
+            terms=terms,
+            seed=seed,
+            on_progress=lambda message: click.echo(f"dadkhah: {message}", err=True),
+        )
+    except ValueError as exc:  # bad table, bad model: CaptureTableError, LoglinearError, ...
+        fail(str(exc))
+        return
+    if method != "loglinear":
+        click.echo(f"dadkhah: seed {result.seed}", err=True)
+    for note in result.notes:
+        click.echo(f"dadkhah: note: {note}", err=True)
+    try:
+        if as_json:
+            for item in result.estimates:
+                emit(item.to_json())
+        else:
+            _print_estimates(result.estimates)
+    except BrokenPipeError:
+        sys.stderr.close()
+    if report_path is not None:
+        from dadkhah.counting.collect import write_report
+
+        try:
+            write_report(report_path, tables, result.estimates, seed=result.seed, source=file.name)
+        except (OSError, RuntimeError) as exc:  # unwritable path, fonts missing for the PDF
+            fail(f"--report {report_path}: {exc}")
+            return
+        click.echo(f"dadkhah: report written to {report_path}", err=True)
+
+
+def _print_estimates(estimates: list[Any]) -> None:
+    """A readable table on stdout; warnings on stderr."""
+
+    def number(value: float) -> str:
+        return f"{value:,.0f}" if value == value and abs(value) != float("inf") else "-"
+
+    rows = [("", "method", "model", "observed", "estimate", "95% interval")]
+    for item in estimates:
+        mark = "*" if item.recommended else ""
+        lo, hi = item.interval
+        rows.append(
+            (
+                mark,
+                item.method + (f" [{item.stratum}]" if item.stratum is not None else ""),
+                item.model,
+                f"{item.observed:,}",
+                number(item.estimate),
+                f"{number(lo)} – {number(hi)}",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    if any(item.recommended for item in estimates):
+        click.echo("* recommended; why: " + str(estimates[-1].diagnostics.get("why", "")))
+    said: set[tuple[str, str, str]] = set()
+    for item in estimates:
+        where = f"{item.method} {item.model}" + (
+            f" [{item.stratum}]" if item.stratum is not None else ""
+        )
+        for warning in item.diagnostics.get("warnings", []) or []:
+            if (where, warning, "") not in said:
+                said.add((where, warning, ""))
+                click.echo(f"dadkhah: warning: {where}: {warning}", err=True)

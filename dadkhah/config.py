@@ -49,6 +49,21 @@ SETTINGS: tuple[Setting, ...] = (
         "Django secret key. Empty means: read DADKHAH_HOME/keys/django-secret, creating it once.",
     ),
     Setting(
+        "blobs",
+        "DADKHAH_BLOBS",
+        "",
+        "Where evidence originals are stored. Empty means the filesystem under DADKHAH_HOME/blobs; "
+        "s3://bucket/prefix switches to S3-compatible object storage (credentials from the usual "
+        "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION or ~/.aws files).",
+    ),
+    Setting(
+        "s3_endpoint",
+        "DADKHAH_S3_ENDPOINT",
+        "",
+        "Endpoint URL of the object store when DADKHAH_BLOBS is s3://… (for example a MinIO server). "
+        "Empty means the provider's default.",
+    ),
+    Setting(
         "require_all",
         "DADKHAH_REQUIRE_ALL",
         "0",
@@ -65,6 +80,8 @@ class Config:
     allowed_hosts: list[str]
     secret_key: str
     require_all: bool
+    blobs: str = ""
+    s3_endpoint: str = ""
 
     @property
     def keys_dir(self) -> Path:
@@ -97,4 +114,6 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         allowed_hosts=[h.strip() for h in raw["allowed_hosts"].split(",") if h.strip()],
         secret_key=raw["secret_key"] or _secret_from_home(home),
         require_all=raw["require_all"] == "1",
+        blobs=raw["blobs"].strip(),
+        s3_endpoint=raw["s3_endpoint"].strip(),
     )

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "ninja",
+    "huey.contrib.djhuey",
     "dadkhah.core",
     "dadkhah.accounts",
     "dadkhah.records",
@@ -81,6 +82,21 @@ else:
         }
     }
 
+# Uploads larger than 2.5 MB are spooled under DADKHAH_HOME, not in the system's /tmp.
+FILE_UPLOAD_TEMP_DIR = CONFIG.home / "uploads"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
+
+# Background tasks (text extraction): a SQLite queue under DADKHAH_HOME, consumed by the
+# process `dadkhah serve` starts beside gunicorn. Tests switch huey to immediate mode.
+HUEY = {
+    "huey_class": "huey.SqliteHuey",
+    "name": "dadkhah",
+    "filename": str(CONFIG.home / "tasks.sqlite3"),
+    "immediate": False,
+    "results": False,  # tasks report through the database (Item.extraction_status)
+    "consumer": {"workers": 2, "worker_type": "thread"},
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -121,4 +137,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"stderr": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["stderr"], "level": "WARNING"},
+    # The task consumer says when it starts and what each task did.
+    "loggers": {"huey": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
 }

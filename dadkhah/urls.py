@@ -7,5 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("vault/", include("dadkhah.vault.urls")),
+    path("counting/", include("dadkhah.counting.urls")),
     path("", include("dadkhah.records.urls")),
 ]

@@ -6,7 +6,7 @@
 set -euo pipefail
 profile=${1:-base}
 
-base=(libmagic1 tesseract-ocr tesseract-ocr-eng tesseract-ocr-fas fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0)
+base=(libmagic1 tesseract-ocr tesseract-ocr-eng tesseract-ocr-fas fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
 test=(chromium)
 ci=(postgresql-15 postgresql-client-15)
 

@@ -70,14 +70,20 @@ class Estimate:
 
     def to_json(self) -> dict[str, Any]:
         """``{"method","model","observed","estimate","interval":[lo,hi],"diagnostics":{…}}``,
-        plus ``"stratum"`` and ``"recommended"`` when set. Non-finite numbers become null."""
+        plus ``"stratum"`` and ``"recommended"`` when set. Non-finite numbers become null.
+        Posterior draws stay in memory (the report plots them); the JSON line carries their
+        count, not thousands of numbers."""
+        diagnostics = dict(self.diagnostics)
+        draws = diagnostics.pop("draws", None)
+        if draws is not None:
+            diagnostics["n_draws"] = len(draws)
         out: dict[str, Any] = {
             "method": self.method,
             "model": self.model,
             "observed": int(self.observed),
             "estimate": jsonable(self.estimate),
             "interval": [jsonable(self.interval[0]), jsonable(self.interval[1])],
-            "diagnostics": jsonable(self.diagnostics),
+            "diagnostics": jsonable(diagnostics),
         }
         if self.stratum is not None:
             out["stratum"] = self.stratum
