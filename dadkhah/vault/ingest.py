@@ -99,10 +99,23 @@ class Ingest(Preserver):
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if exc[0] is None:
-            self.flush()
-        else:
-            self._drop_batch()
+        try:
+            if exc[0] is None:
+                self.flush()
+            else:
+                self._drop_batch()
+        finally:
+            if self.items:
+                self._sign()
+
+    def _sign(self) -> None:
+        """Sign a checkpoint over what was received, so that tampering is caught from now on."""
+        from dadkhah.vault import ledger
+
+        try:
+            ledger.checkpoint()
+        except ledger.LedgerError as exc:
+            self._problem(f"the new ledger entries were not signed: {exc}")
 
     def _problem(self, message: str) -> None:
         self.problems.append(message)

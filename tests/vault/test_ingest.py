@@ -317,3 +317,15 @@ def test_cli_prints_one_json_line_per_item_and_exits_2_on_bad_input(vault_home, 
     assert {r.note for r in Receipt.objects.all()} == {"batch 7"}
     ok = CliRunner().invoke(main, ["ingest", str(tmp_path / "a.txt")])
     assert ok.exit_code == 0 and len(ok.stdout.splitlines()) == 1
+
+
+def test_an_ingest_signs_a_checkpoint_over_what_it_received(tmp_path):
+    from dadkhah.vault import ledger, services
+    from dadkhah.vault.models import Checkpoint, LedgerEntry
+
+    (tmp_path / "letter.txt").write_text("a synthetic letter", encoding="utf-8")
+    services.ingest_path(tmp_path / "letter.txt", collector="tester")
+    latest = Checkpoint.objects.order_by("-size").first()
+    assert latest is not None
+    assert latest.size == LedgerEntry.objects.count()
+    assert ledger.checkpoint() is not None
