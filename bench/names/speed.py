@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable
 
 from evalset import lexicon_names
 
-from dadkhah.names import keys, match_keys, normalization, similarity, tokens
+from dadkhah.names import compare, keys, match_keys, similarity
 from dadkhah.names.compare import clear_caches
 from dadkhah.names.lexicon import lexicon
 
@@ -87,8 +87,8 @@ def each_pair(pairs: list[tuple[str, str]]) -> Callable[[], None]:
 
 def forget_names() -> None:
     """Empty the caches of whole names, keep those of words (and of pairs of words)."""
-    for cache in (keys._keys, tokens.parse, tokens._parse_normalized, normalization.normalize):
-        cache.cache_clear()
+    keys._KEYS.clear()
+    compare._NAMES.clear()
 
 
 def blocked_pairs(rows: list[str], limit: int, rng: random.Random) -> list[tuple[str, str]]:

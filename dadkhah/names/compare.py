@@ -25,8 +25,11 @@ The method, in plain words:
    (``data/calibration.yaml``), fitted by ``bench/names/calibrate.py`` on the evaluation set, so
    a threshold (``THRESHOLD``) means the same from version to version.
 
-Everything is cached per name, per token and per pair of tokens: names repeat in lists, and
-linkage compares one name with many.
+Everything is cached per written name (the serials of its tokens, a tuple of integers that
+costs the garbage collector nothing), per token (``tokens.prepare``) and per pair of tokens (a
+small dict on each token, by the other's serial): names repeat in lists, and linkage compares
+one name with many. A name of two tokens against another (nearly every pair) takes a path of a
+few look-ups and one exponential.
 """
 
 from __future__ import annotations
@@ -40,20 +43,31 @@ import yaml
 from rapidfuzz.distance import Indel, Levenshtein
 
 from dadkhah.names.lexicon import DATA
-from dadkhah.names.tokens import ParsedName, Token, ident, parse, token
+from dadkhah.names.tokens import (
+    TOKENS,
+    PairScore,
+    ParsedName,
+    Token,
+    full,
+    on_reset,
+    prepare,
+    reset,
+    split,
+    token,
+)
 
 __all__ = ["similarity", "features", "Calibration", "calibration", "FEATURES", "clear_caches"]
 
 FEATURES = ("worst", "mean", "conflicts", "soft_conflicts", "identified")
 
-# (score, conflict, soft conflict, identified) of a pair of tokens
-PairScore = tuple[float, int, int, int]
-
 _lev = Levenshtein.normalized_similarity
 _edit = Indel.normalized_similarity  # 1 - (insertions + deletions) / (total length)
-_PAIRS: dict[int, PairScore] = {}
 _SCORES: dict[PairScore, PairScore] = {}
-_PAIRS_MAX = 1 << 21
+_PAIRS_MAX = 1 << 22  # scores kept on tokens (each pair twice), before they are all forgotten
+_pairs = [0]  # scores kept
+_NAMES: dict[str, tuple[int, ...]] = {}  # name as written → serials of its tokens
+_NAMES_MAX = 1 << 20
+on_reset(_NAMES.clear)
 _MAX_PERMUTED = 5  # beyond this many tokens, align greedily
 _MAX_JOINED = 6  # beyond this many tokens (not a name), do not try joins
 
@@ -87,7 +101,7 @@ def calibration() -> Calibration:
 
 
 def _score_tokens(x: Token, y: Token) -> PairScore:
-    ix, iy = ident(x), ident(y)
+    ix, iy = x.ident, y.ident
     if x.text == y.text:
         return 1.0, 0, 0, int(bool(ix))
     shared = not ix.isdisjoint(iy)
@@ -117,21 +131,49 @@ def _score_tokens(x: Token, y: Token) -> PairScore:
 
 
 def _pair(x: Token, y: Token) -> PairScore:
-    found = _PAIRS.get((x.serial << 32) | y.serial)
+    found = x.row.get(y.serial)
     if found is None:
         found = _remember(x, y)
     return found
 
 
 def _remember(x: Token, y: Token) -> PairScore:
-    """Score two tokens and cache the score under both orders (a lookup then needs no sort)."""
-    if len(_PAIRS) >= _PAIRS_MAX:
-        _PAIRS.clear()
-        _SCORES.clear()
-    score = _score_tokens(x, y)
+    """Score two tokens and keep the score on both (a look-up then needs no order)."""
+    if _pairs[0] >= _PAIRS_MAX:
+        _forget_pairs()
+    score = _score_tokens(prepare(x), prepare(y))
     found = _SCORES.setdefault(score, score)  # few distinct scores: share them, save memory
-    _PAIRS[(x.serial << 32) | y.serial] = _PAIRS[(y.serial << 32) | x.serial] = found
+    if x.serial >= 0 and y.serial >= 0:  # not tokens forgotten by a reset
+        x.row[y.serial] = y.row[x.serial] = found
+        _pairs[0] += 2
     return found
+
+
+def _forget_pairs() -> None:
+    for tok in TOKENS:
+        tok.row.clear()
+    _SCORES.clear()
+    _pairs[0] = 0
+
+
+def _serials(name: str) -> tuple[int, ...]:
+    found = _NAMES[name] = tuple([t.serial for t in split(name)])
+    return found
+
+
+def _both(a: str, b: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The serials of two names, made where no serial is held (a reset is safe)."""
+    if full():
+        reset()
+    if len(_NAMES) >= _NAMES_MAX:
+        _NAMES.clear()
+    sa = _NAMES.get(a)
+    if sa is None:
+        sa = _serials(a)
+    sb = _NAMES.get(b)
+    if sb is None:
+        sb = _serials(b)
+    return sa, sb
 
 
 def _align(a: tuple[Token, ...], b: tuple[Token, ...]) -> tuple[float, list[tuple[int, int]]]:
@@ -202,7 +244,7 @@ def _general(a: tuple[Token, ...], b: tuple[Token, ...]) -> tuple[float, float, 
 
 
 def _features(a: tuple[Token, ...], b: tuple[Token, ...]) -> tuple[float, float, int, int, float]:
-    if len(a) == 2 and len(b) == 2:  # the common case, without the general machinery
+    if len(a) == 2 and len(b) == 2:
         p, q = _pair(a[0], b[0]), _pair(a[1], b[1])
         r, s = _pair(a[0], b[1]), _pair(a[1], b[0])
         if r[0] + s[0] > p[0] + q[0]:
@@ -236,27 +278,34 @@ def similarity(a: str, b: str) -> float:
     >>> similarity("Ibrahim Ra'isi", "ابراهیم رئیسی") > 0.9
     True
     """
-    if a > b:
-        a, b = b, a
-    pa, pb = parse(a), parse(b)
-    ta, tb = pa.tokens, pb.tokens
-    if not ta or not tb:
+    sa = _NAMES.get(a)
+    sb = _NAMES.get(b)
+    if sa is None or sb is None:
+        sa, sb = _both(a, b)
+    if not sa or not sb:
         return 0.0
-    if pa.serials == pb.serials:
+    if sa == sb:
         return 1.0
     c = _COEFFICIENTS or _coefficients()
-    if len(ta) == 2 and len(tb) == 2:  # the common case, inlined (see _pair and _features)
-        x0, x1 = ta
-        y0, y1 = tb
-        ha, lb = pa.shifted, pb.serials
-        get = _PAIRS.get
-        p = get(ha[0] | lb[0]) or _remember(x0, y0)
-        q = get(ha[1] | lb[1]) or _remember(x1, y1)
-        r = get(ha[0] | lb[1]) or _remember(x0, y1)
-        u = get(ha[1] | lb[0]) or _remember(x1, y0)
-        if r[0] + u[0] > p[0] + q[0]:
-            p, q = r, u
-        ps, qs = p[0], q[0]
+    if len(sa) == 2 and len(sb) == 2:  # the common case, inlined (see _pair and _features)
+        # symmetric without ordering the names: the four scores are the same either way, and
+        # the sums below are sums of the same two numbers
+        b0, b1 = sb
+        x0 = TOKENS[sa[0]]
+        x1 = TOKENS[sa[1]]
+        row0 = x0.row
+        row1 = x1.row
+        p = row0.get(b0) or _remember(x0, TOKENS[b0])
+        q = row1.get(b1) or _remember(x1, TOKENS[b1])
+        ps = p[0]
+        qs = q[0]
+        if ps + qs < 2.0:  # else no other alignment scores more (a score is at most 1)
+            r = row0.get(b1) or _remember(x0, TOKENS[b1])
+            u = row1.get(b0) or _remember(x1, TOKENS[b0])
+            if r[0] + u[0] > ps + qs:
+                p, q = r, u
+                ps = p[0]
+                qs = q[0]
         z = (
             c[0]
             + c[1] * (ps if ps < qs else qs)
@@ -266,7 +315,11 @@ def similarity(a: str, b: str) -> float:
             + c[5] * 0.5 * (p[3] + q[3])
         )
     else:
-        v = _features(ta, tb)
+        if a > b:  # the general path is symmetric only in this order
+            sa, sb = sb, sa
+        v = _features(
+            tuple([prepare(TOKENS[s]) for s in sa]), tuple([prepare(TOKENS[s]) for s in sb])
+        )
         z = c[0] + c[1] * v[0] + c[2] * v[1] + c[3] * v[2] + c[4] * v[3] + c[5] * v[4]
     if z < -40.0:
         return 0.0
@@ -284,19 +337,14 @@ def _coefficients() -> list[float]:
 
 def clear_caches() -> None:
     """Forget every cached name, token and pair (for benchmarks and tests of cold behaviour)."""
-    from dadkhah.names import keys, lexicon, normalization, tokens
+    from dadkhah.names import keys, lexicon, tokens
 
-    _PAIRS.clear()
+    tokens.reset()
+    keys._KEYS.clear()
     _SCORES.clear()
-    tokens._IDENT.clear()
-    tokens._known_compound.cache_clear()
+    _pairs[0] = 0
     _COEFFICIENTS.clear()
     calibration.cache_clear()
-    normalization.normalize.cache_clear()
-    tokens.parse.cache_clear()
-    tokens._parse_normalized.cache_clear()
-    tokens.token.cache_clear()
-    keys._keys.cache_clear()
     lexicon._split_fa_cached.cache_clear()
     lexicon._split_latin_cached.cache_clear()
     lexicon._near_cached.cache_clear()

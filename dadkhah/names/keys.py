@@ -20,48 +20,45 @@ Two writings of one name therefore share a key unless both of its tokens are mis
 names that share a common given name share none unless their other tokens begin alike
 (Mohammad Rezaei and Mohammad Rahimi share none). A name of one token gets its ``c:`` key and
 its deletion forms.
+
+The keys of each written name are made once and kept, in a bounded dict, as one string (keys
+separated by NUL characters): a string holds no references, so it costs the garbage collector
+nothing, however many names are kept. The parts of keys that depend on one token are made with
+the token (``Token.marked``), so the keys of a name of known words take three string
+operations.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from dadkhah.names.tokens import Token, parse, token
+from dadkhah.names.tokens import _TOKENS_MAX, TOKENS, Token, reset, split, token
 
 __all__ = ["match_keys"]
 
 _MAX_TOKENS = 4  # tokens that make keys (the longest skeletons)
 
-
-def _marked(a: Token, mark: str) -> tuple[str, ...]:
-    """``a``'s deletion forms followed by ``mark`` (cached on the token: marks are few)."""
-    found = a.keyed.get(mark)
-    if found is None:
-        found = a.keyed[mark] = tuple([form + mark for form in a.deletions])
-    return found
+_KEYS: dict[str, str] = {}  # name as written → its keys, joined by NUL
+_MARK = "\x01"  # in ``Token.marked``, where the other token's mark goes
+_KEYS_MAX = 1 << 20
 
 
-def _two(a: Token, b: Token) -> tuple[str, ...]:
-    """The ``d:`` keys of a name of two tokens."""
-    keys = _marked(a, b.marker) + _marked(b, a.marker)
-    if a.short_deletions:
-        keys += tuple([form + b.skeleton for form in a.short_deletions])
-    if b.short_deletions:
-        keys += tuple([form + a.skeleton for form in b.short_deletions])
+def _two(a: Token, b: Token) -> str:
+    """The ``d:`` keys of a name of two tokens, each after a NUL."""
+    keys = a.marked.replace(_MARK, b.marker) + b.marked.replace(_MARK, a.marker)
+    if a.short_marked:
+        keys += a.short_marked.replace(_MARK, b.skeleton)
+    if b.short_marked:
+        keys += b.short_marked.replace(_MARK, a.skeleton)
     return keys
 
 
-@lru_cache(maxsize=1 << 17)
-def _keys(name: str) -> frozenset[str]:
-    tokens = [t for t in parse(name).tokens if t.skeleton]
-    if not tokens:
-        return frozenset()
+def _keys(tokens: list[Token]) -> str:
+    """The keys of a name of ``tokens`` (each with a skeleton), joined by NUL."""
     whole = "c:" + "".join(t.skeleton for t in tokens)
     if len(tokens) == 1:
         only = tokens[0]
-        return frozenset({whole, *(f[:-1] for f in only.deletions + only.short_deletions)})
+        return "\x00".join([whole, *(f[:-1] for f in only.deletions + only.short_deletions)])
     if len(tokens) == 2:
-        return frozenset((whole, *_two(tokens[0], tokens[1])))
+        return whole + _two(tokens[0], tokens[1])
     ranked = sorted(tokens, key=lambda t: -len(t.skeleton))[:_MAX_TOKENS]
     keys = {whole}
     for x in ranked:
@@ -71,9 +68,36 @@ def _keys(name: str) -> frozenset[str]:
                 keys.add(f"d:{x.skeleton}|{other}")
     if len(tokens) == 3:  # a compound written in two words: key it as a name of two tokens
         first, middle, last = tokens
-        keys.update(_two(token(first.text + middle.text), last))
-        keys.update(_two(first, token(middle.text + last.text)))
-    return frozenset(keys)
+        keys.update(_two(token(first.text + middle.text), last).split("\x00")[1:])
+        keys.update(_two(first, token(middle.text + last.text)).split("\x00")[1:])
+    return "\x00".join(sorted(keys))
+
+
+def _make(name: str) -> str:
+    """Parse a name and make its keys."""
+    if len(TOKENS) >= _TOKENS_MAX:
+        reset()
+    found = split(name)
+    if len(found) == 2:  # the common case (``_two``, inlined)
+        a, b = found
+        sa = a.skeleton
+        sb = b.skeleton
+        if sa and sb:
+            keys = (
+                f"c:{sa}{sb}{a.marked.replace(_MARK, b.marker)}{b.marked.replace(_MARK, a.marker)}"
+            )
+            if a.short_marked or b.short_marked:
+                keys = f"c:{sa}{sb}{_two(a, b)}"
+            if len(_KEYS) >= _KEYS_MAX:
+                _KEYS.clear()
+            _KEYS[name] = keys
+            return keys
+    with_skeleton = [t for t in found if t.skeleton]
+    keys = _keys(with_skeleton) if with_skeleton else ""
+    if len(_KEYS) >= _KEYS_MAX:
+        _KEYS.clear()
+    _KEYS[name] = keys
+    return keys
 
 
 def match_keys(name: str) -> set[str]:
@@ -84,4 +108,7 @@ def match_keys(name: str) -> set[str]:
     >>> match_keys("Ebrahim Raisi") == match_keys("ابراهیم رئیسی")
     True
     """
-    return set(_keys(name))
+    found = _KEYS.get(name)
+    if found is None:
+        found = _make(name)
+    return set(found.split("\x00")) if found else set()

@@ -95,6 +95,10 @@ class Lexicon:
     titles_latin: dict[str, str] = field(default_factory=dict)  # Latin spelling key → fa key
     title_latin: dict[str, str] = field(default_factory=dict)  # fa key → first Latin spelling
     title_starts: set[str] = field(default_factory=set)  # first words of titles, normalized
+    title_prefixes: set[str] = field(default_factory=set)  # beginnings of the titles' keys
+    # numbers of the folded Latin spellings (``by_fold``), by their beginnings and endings
+    fold_starts: dict[str, frozenset[int]] = field(default_factory=dict)
+    fold_ends: dict[str, frozenset[int]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------------- building
     def add(self, fa: str, spellings: Iterable[str], *, given: bool) -> str:
@@ -468,4 +472,14 @@ def lexicon() -> Lexicon:
             words = normalize(written.replace("\u200c", " ")).replace("-", " ").split()
             lex.title_starts.update(words[:1])
         lex.title_starts.add(key)
+    for key in (*lex.titles_fa, *lex.titles_latin):
+        lex.title_prefixes.update(key[:i] for i in range(1, len(key) + 1))
+    starts: dict[str, set[int]] = {}
+    ends: dict[str, set[int]] = {}
+    for number, folded in enumerate(lex.by_fold):
+        for i in range(len(folded) + 1):
+            starts.setdefault(folded[:i], set()).add(number)
+            ends.setdefault(folded[i:], set()).add(number)
+    lex.fold_starts = {text: frozenset(numbers) for text, numbers in starts.items()}
+    lex.fold_ends = {text: frozenset(numbers) for text, numbers in ends.items()}
     return lex

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
-__all__ = ["normalize", "is_persian_char", "PERSIAN_RANGE"]
+__all__ = ["normalize", "plain_word", "is_persian_char", "PERSIAN_RANGE"]
 
 #: Letters of the Arabic script blocks (Persian is written in them).
 PERSIAN_RANGE = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
@@ -136,7 +135,19 @@ def _letters(name: str) -> str:
     return _MIXED.sub(" ", text) if is_persian_char(text) else text
 
 
-@lru_cache(maxsize=1 << 17)
+def plain_word(word: str) -> str | None:
+    """``normalize(word)`` for one word as written (no white space), when the word normalizes
+    the same way alone as inside a name: to one word, with no hyphen or comma. Else None.
+
+    >>> plain_word("RA'ISI"), plain_word("علي"), plain_word("Rezaei,"), plain_word("Pour-")
+    ('raisi', 'علی', None, None)
+    """
+    text = _letters(word)
+    if not text or " " in text or "-" in text or "," in text:
+        return None
+    return text
+
+
 def normalize(name: str) -> str:
     """Return ``name`` with one spelling of its letters; see the module docstring.
 

@@ -21,7 +21,16 @@ import operator
 import re
 from collections.abc import Callable
 
-__all__ = ["fold", "light_fold", "skeleton", "squeeze", "romanize", "persianize", "is_persian"]
+__all__ = [
+    "fold",
+    "light_fold",
+    "skeleton",
+    "latin_forms",
+    "squeeze",
+    "romanize",
+    "persianize",
+    "is_persian",
+]
 
 _PERSIAN = re.compile("[\u0600-\u06ff]")
 
@@ -44,7 +53,9 @@ _OW = re.compile(r"ow(?![aeiou])")
 _DOUBLE = re.compile(r"(.)\1+")
 # A regular-expression replacement by a C callable: much faster than the template r"\1".
 _squeeze = functools.partial(_DOUBLE.sub, operator.itemgetter(1))
-_SKELETON_DROP = str.maketrans("", "", "aeiouvwy")
+
+
+_VOWELS = ("a", "e", "i", "o", "u")
 
 
 def _consonants(word: str) -> str:
@@ -58,9 +69,6 @@ def _consonants(word: str) -> str:
     return word
 
 
-_VOWELS = ("a", "e", "i", "o", "u")
-
-
 def fold(word: str) -> str:
     """Comparison form of one normalized Latin word.
 
@@ -69,7 +77,17 @@ def fold(word: str) -> str:
     >>> fold("fatemeh"), fold("fateme")
     ('fatime', 'fatime')
     """
+    return _fold(_consonants(word))
+
+
+def latin_forms(word: str) -> tuple[str, str]:
+    """``(fold(word), skeleton(word))`` of a normalized Latin word, sharing their first step."""
     word = _consonants(word)
+    return _fold(word), _squeeze(word.translate(_SKELETON_CHARS))
+
+
+def _fold(word: str) -> str:
+    """``fold`` of a word through ``_consonants``."""
     if "ow" in word:
         word = _OW.sub("u", word)
     if "ee" in word:  # a long i, also at the end (Alee)
@@ -109,10 +127,14 @@ def squeeze(text: str) -> str:
     return _squeeze(text)
 
 
+_SKELETON_CHARS = str.maketrans(  # the classes, and no vowels (nor v, w, y)
+    {**{chr(k): v for k, v in _LATIN_CLASSES.items()}, **dict.fromkeys("aeiouvwy")}
+)
+
+
 def latin_skeleton(word: str) -> str:
     """Consonant skeleton of a normalized Latin word."""
-    word = _consonants(word).translate(_LATIN_CLASSES)
-    return _squeeze(word.translate(_SKELETON_DROP))
+    return _squeeze(_consonants(word).translate(_SKELETON_CHARS))
 
 
 # ----------------------------------------------------------------------- Persian skeleton
@@ -167,7 +189,7 @@ def persian_skeleton(word: str) -> str:
 
 
 def is_persian(word: str) -> bool:
-    return _PERSIAN.search(word) is not None
+    return not word.isascii() and _PERSIAN.search(word) is not None
 
 
 def skeleton(word: str) -> str:

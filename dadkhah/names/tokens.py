@@ -11,23 +11,53 @@ pieces of compounds so that a name gets the same tokens however the compound is 
 - two neighbouring words join when the lexicon knows the joined word as a given name or a
   surname (Hossein Ali → hosseinali, Ali Zadeh → alizadeh, محمد رضا → محمدرضا).
 
-Each token carries its Latin comparison forms (``spelling.fold``), its consonant skeleton and
-its lexicon keys; tokens and parsed names are cached, since names repeat in lists.
+Names are combinations of a few thousand words, so the work is done once per word:
+
+- each distinct normalized word is one ``Token`` (``token``), numbered by ``serial``
+  (``TOKENS[serial]``). What blocking needs (the consonant skeleton, the parts of keys made
+  from it) is computed when the token is made; what comparison needs (Latin forms, lexicon
+  keys, the names it most likely is) on its first comparison (``prepare``);
+- each distinct word *as written* ("MOHAMMAD", "Mohammad", "محمد", "علي") is mapped to its
+  token when it is *plain*: normalizing it alone gives one word, the same as inside a name
+  (``normalization.plain_word``). A name written in plain words costs a split, dictionary
+  look-ups and the check for a known compound (``split``); it skips normalizing the whole
+  name, which other names go through (``_general``), with the same result.
+
+The caches are bounded: past ``_TOKENS_MAX`` tokens, ``reset`` forgets every token and every
+cache that refers to serials. Callers reset only where they hold no serial; tokens that
+outlive a reset (in a ``ParsedName``) still compare correctly, uncached.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable
 from typing import NamedTuple
 
 from dadkhah.names.lexicon import lexicon, spelling_key
-from dadkhah.names.normalization import normalize
-from dadkhah.names.spelling import fold, is_persian, light_fold, romanize, skeleton, squeeze
+from dadkhah.names.normalization import normalize, plain_word
+from dadkhah.names.spelling import (
+    fold,
+    is_persian,
+    latin_forms,
+    light_fold,
+    persian_skeleton,
+    romanize,
+)
 
-__all__ = ["Token", "ParsedName", "parse", "token"]
+__all__ = [
+    "Token",
+    "ParsedName",
+    "PairScore",
+    "parse",
+    "split",
+    "token",
+    "prepare",
+    "TOKENS",
+    "reset",
+    "full",
+    "on_reset",
+]
 
 _BACKWARD = frozenset(
     {
@@ -46,56 +76,166 @@ _SEYYED_GLUED = ("سید", "seyyed", "seyed")
 _SEYYED_SEARCH = re.compile("|".join(_SEYYED_GLUED)).search
 _MAX_TITLE_PARTS = 5
 
-_serial = itertools.count(1)
+#: (score, conflict, soft conflict, identified) of a pair of tokens; see compare.py
+PairScore = tuple[float, int, int, int]
 
 
-@dataclass(frozen=True, slots=True)
 class Token:
-    """One word of a name, with what comparison and blocking need to know about it."""
+    """One word of a name (normalized, hyphens removed), with what comparison and blocking need.
 
-    text: str  # normalized, hyphens removed
+    There is one token per distinct word, so tokens compare by identity. The fields from
+    ``latin`` on are set by ``prepare`` (``ready`` says whether it ran). ``serial`` is -1 once
+    a ``reset`` has forgotten the token.
+    """
+
+    __slots__ = (
+        # blocking (the fields read for every name come first: they share a cache line)
+        "skeleton",
+        "marker",
+        "persian",
+        "starts",
+        "ends",
+        "serial",
+        "text",
+        "marked",
+        "short_marked",
+        "deletions",
+        "short_deletions",
+        # comparison
+        "row",
+        "ready",
+        "latin",
+        "light",
+        "folds",
+        "keys",
+        "ident",
+    )
+
+    skeleton: str  # consonant skeleton, the same in both scripts
+    marker: str  # first two consonants in a coarse class (marks this token in others' keys)
     persian: bool  # written in Persian (Arabic) script
+    # Latin words: numbers of the folded lexicon spellings that a word beginning with this one,
+    # or ending with it, may fold to (see ``_may_join``); empty for Persian words
+    starts: frozenset[int]
+    ends: frozenset[int]
+    serial: int  # ``TOKENS[serial] is self``
+    text: str
+    # blocking-key parts (see keys.py): "d:" + the skeleton or a form of it with one consonant
+    # deleted + "|", for forms of two consonants or more (``deletions``) and for shorter forms;
+    # and the same, each after a NUL and before a SOH (where the other token's mark goes)
+    marked: str
+    short_marked: str
+    deletions: tuple[str, ...]
+    short_deletions: tuple[str, ...]
+    row: dict[int, PairScore]  # scores against other tokens, by their serial (compare.py)
+    ready: bool
     latin: str  # a Latin spelling: the word itself, the lexicon's first, or a romanization
     light: str  # ``spelling.light_fold`` of ``latin``: keeps a, e, i, o apart
     folds: tuple[str, ...]  # Latin comparison forms (spelling.fold), best first
-    skeleton: str  # consonant skeleton, the same in both scripts
     keys: frozenset[str]  # lexicon keys (Persian spellings) of this spelling; empty when unknown
-    serial: int  # identity for the caches
-    # blocking-key parts (see keys.py): "d:" + the skeleton or a form of it with one consonant
-    # deleted + "|", for forms of two consonants or more, and for shorter forms
-    deletions: tuple[str, ...]
-    short_deletions: tuple[str, ...]
-    marker: str  # first two consonants in a coarse class
-    keyed: dict[
-        str, tuple[str, ...]
-    ]  # ``deletions`` followed by a mark, by mark (filled by keys.py)
+    ident: frozenset[str]  # the names it most likely is
+
+    def __init__(self, text: str, serial: int) -> None:
+        self.text = text
+        self.serial = serial
+        self.persian = persian = is_persian(text)
+        if persian:
+            skel = persian_skeleton(text)
+            self.starts = self.ends = _NONE
+        else:
+            folded, skel = latin_forms(text)
+            lex = lexicon()
+            self.starts = lex.fold_starts.get(folded[:-2], _NONE)
+            self.ends = lex.fold_ends.get(folded[2:], _NONE)
+        self.skeleton = skel
+        parts = _SKELETON_PARTS.get(skel)
+        if parts is None:
+            parts = _SKELETON_PARTS[skel] = _skeleton_parts(skel)
+        (
+            self.deletions,
+            self.short_deletions,
+            self.marked,
+            self.short_marked,
+            self.marker,
+        ) = parts
+        self.row = {}
+        self.ready = False
+
+    def __repr__(self) -> str:
+        return f"Token({self.text!r}, serial={self.serial})"
 
 
-class ParsedName(NamedTuple):
-    normalized: str
-    tokens: tuple[Token, ...]
-    titles: tuple[str, ...]  # lexicon keys of the titles set aside
-    serials: tuple[int, ...]  # the tokens' serials: equal tuples, equal tokens
-    shifted: tuple[int, ...]  # the serials << 32 (half of a key of compare's pair cache)
-
+_NONE: frozenset[int] = frozenset()
 
 # The consonants that mark a token in another token's blocking key (its first two) are taken in
 # a coarser class, so that letters Persian writes with one shape and different dots (ب پ ت,
 # ر ز ژ) still agree; an initial h (ح ه, often dropped) is skipped.
 _MARKER = str.maketrans("ptzj", "bbrr")
 
+# (deletions, short deletions, marked, short marked, marker)
+_Parts = tuple[tuple[str, ...], tuple[str, ...], str, str, str]
 
-def _marker(skeleton: str) -> str:
-    rest = skeleton.lstrip("h") or skeleton
+
+def _marker(skel: str) -> str:
+    rest = skel.lstrip("h") or skel
     return rest[:2].translate(_MARKER)
 
 
-@lru_cache(maxsize=1 << 17)
+def _skeleton_parts(skel: str) -> _Parts:
+    """The parts of blocking keys that depend only on a skeleton; see ``Token``."""
+    if len(skel) < 2:
+        forms = {skel}
+    else:
+        # a skeleton has no doubled letter, so deleting one letter makes at most one, where
+        # its neighbours meet: squeezing it leaves one of them
+        forms = {skel}
+        last = len(skel) - 1
+        for i in range(len(skel)):
+            if 0 < i < last and skel[i - 1] == skel[i + 1]:
+                forms.add(skel[:i] + skel[i + 2 :])
+            else:
+                forms.add(skel[:i] + skel[i + 1 :])
+    deletions = tuple(sorted([f"d:{f}|" for f in forms if len(f) > 1]))
+    short = tuple(sorted([f"d:{f}|" for f in forms if len(f) <= 1]))
+    return (
+        deletions,
+        short,
+        "".join(f"\x00{form}\x01" for form in deletions),
+        "".join(f"\x00{form}\x01" for form in short),
+        _marker(skel),
+    )
+
+
+_SKELETON_PARTS: dict[str, _Parts] = {}
+
+#: Every token made since the last ``reset``; a token's serial is its index.
+TOKENS: list[Token] = []
+_BY_TEXT: dict[str, Token] = {}
+_TOKENS_MAX = 1 << 19
+# the lexicon's Persian given names and surnames (filled with the first token)
+_GIVEN: set[str] = set()
+_SURNAMES: set[str] = set()
+
+
 def token(text: str) -> Token:
-    """Features of one normalized word (cached)."""
+    """The token of one normalized word (made once)."""
+    found = _BY_TEXT.get(text)
+    if found is None:
+        if not _GIVEN:
+            _GIVEN.update(lexicon().given)
+            _SURNAMES.update(lexicon().surnames)
+        found = _BY_TEXT[text] = Token(text, len(TOKENS))
+        TOKENS.append(found)
+    return found
+
+
+def prepare(tok: Token) -> Token:
+    """Fill in what comparison needs (once): Latin forms, lexicon keys and ``ident``."""
+    if tok.ready:
+        return tok
     lex = lexicon()
-    persian = is_persian(text)
-    if persian:
+    text = tok.text
+    if tok.persian:
         keys = frozenset(lex.lookup_fa(text))
         spellings = [s.lower() for k in sorted(keys) for s in lex.latin_of(k)[:3]]
         if not spellings:
@@ -105,57 +245,37 @@ def token(text: str) -> Token:
     else:
         word = text.replace("-", "")
         # only a spelling the lexicon lists identifies a name for sure; others are identified
-        # softly, when needed (``ident``): a typo can fold onto another name (Raheeim → Rahim)
+        # softly: a typo can fold onto another name (Raheeim → Rahim)
         keys = frozenset(lex.by_spelling.get(word, ()))
         latin = text
         folds = (fold(word),)
         if "ch" in word:  # French spellings write ش as ch (Chirine, Hachemi)
             folds += (fold(word.replace("ch", "sh")),)
-    skel = skeleton(text)
-    forms = {skel, *(squeeze(skel[:i] + skel[i + 1 :]) for i in range(len(skel)))} - {""}
-    if len(skel) < 2:
-        forms = {skel}
-    return Token(
-        text,
-        persian,
-        latin,
-        light_fold(latin.replace("-", "")),
-        folds,
-        skel,
-        keys,
-        next(_serial),
-        tuple(sorted(f"d:{f}|" for f in forms if len(f) > 1)),
-        tuple(sorted(f"d:{f}|" for f in forms if len(f) <= 1)),
-        _marker(skel),
-        {},
-    )
-
-
-_IDENT: dict[int, frozenset[str]] = {}
-_IDENT_MAX = 1 << 18
+    tok.keys = keys
+    tok.latin = latin
+    tok.light = light_fold(latin.replace("-", ""))
+    tok.folds = folds
+    # the names a token most likely is: its lexicon keys; for a spelling the lexicon does not
+    # list, the names its folded form matches, narrowed to (or else) the names one typo away
+    if keys:
+        tok.ident = keys
+    elif tok.persian:
+        tok.ident = frozenset(lex.near_fa(text)[0])
+    else:
+        word = text.replace("-", "")
+        probable = frozenset(lex.lookup_latin(word))
+        near = frozenset(lex.near_latin(word)[0])
+        tok.ident = (probable & near) or probable or near
+    tok.ready = True
+    return tok
 
 
 def ident(tok: Token) -> frozenset[str]:
-    """The names a token most likely is: its lexicon keys; for a spelling the lexicon does not
-    list, the names its folded form matches, narrowed to (or else) the names one typo away."""
-    found = _IDENT.get(tok.serial)
-    if found is None:
-        lex = lexicon()
-        if tok.keys:
-            found = tok.keys
-        elif tok.persian:
-            found = frozenset(lex.near_fa(tok.text)[0])
-        else:
-            word = tok.text.replace("-", "")
-            probable = frozenset(lex.lookup_latin(word))
-            near = frozenset(lex.near_latin(word)[0])
-            found = (probable & near) or probable or near
-        if len(_IDENT) >= _IDENT_MAX:
-            _IDENT.clear()
-        _IDENT[tok.serial] = found
-    return found
+    """The names a token most likely is (see ``prepare``)."""
+    return prepare(tok).ident
 
 
+# ------------------------------------------------------------------------- general path
 def _title_key(text: str) -> str | None:
     """The lexicon key of a title written as ``text`` (pieces joined), or None."""
     lex = lexicon()
@@ -164,34 +284,53 @@ def _title_key(text: str) -> str | None:
     return lex.titles_latin.get(text)
 
 
-@lru_cache(maxsize=1 << 16)
 def _known_compound(text: str) -> bool:
+    """Whether the lexicon knows ``text`` (two words joined) as a given name or a surname."""
     lex = lexicon()
     if is_persian(text):
         return text in lex.given or text in lex.surnames
     return bool(lex.by_spelling.get(text) or lex.by_fold.get(fold(text)))
 
 
+def _known_join(left: str, right: str) -> bool:
+    """``_known_compound(left + right)``, sooner false for words that have tokens."""
+    first = _BY_TEXT.get(left)
+    if first is not None and not first.persian:
+        second = _BY_TEXT.get(right)
+        if second is not None and not second.persian and first.starts.isdisjoint(second.ends):
+            return False
+    return _known_compound(left + right)
+
+
 def _split_titles(pieces: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], list[str]]:
-    """Remove titles (runs of up to five pieces); keep them if nothing else would remain."""
+    """Remove titles (the longest run of up to five pieces that is a title, at each place);
+    keep them if nothing else would remain."""
+    prefixes = lexicon().title_prefixes
     kept: list[tuple[str, int]] = []
     titles: list[str] = []
     i = 0
-    while i < len(pieces):
-        for length in range(min(_MAX_TITLE_PARTS, len(pieces) - i), 0, -1):
-            key = _title_key("".join(p for p, _ in pieces[i : i + length]))
-            if key is not None:
-                titles.append(key)
-                i += length
+    n = len(pieces)
+    while i < n:
+        joined = ""
+        best: tuple[int, str] | None = None
+        for length in range(1, min(_MAX_TITLE_PARTS, n - i) + 1):
+            joined += pieces[i + length - 1][0]
+            if joined not in prefixes:  # no longer run can be a title either
                 break
-        else:
-            text, word = pieces[i]
-            glued = _glued_seyyed(text)
-            if glued is not None:
-                titles.append("سید")
-                text = glued
-            kept.append((text, word))
-            i += 1
+            key = _title_key(joined)
+            if key is not None:
+                best = (length, key)
+        if best is not None:
+            titles.append(best[1])
+            i += best[0]
+            continue
+        text, word = pieces[i]
+        glued = _glued_seyyed(text)
+        if glued is not None:
+            titles.append("سید")
+            text = glued
+        kept.append((text, word))
+        i += 1
     if not kept:
         return pieces, []
     return kept, titles
@@ -208,11 +347,21 @@ def _glued_seyyed(text: str) -> str | None:
     return None
 
 
+def _join_known(words: list[str]) -> list[str]:
+    """Join neighbouring words while the lexicon knows the joined word."""
+    merged: list[str] = []
+    for word in words:
+        if merged and _known_join(merged[-1], word):
+            merged[-1] += word
+        else:
+            merged.append(word)
+    return merged
+
+
 def _merge(words: list[str]) -> list[str]:
     """Join bound parts and known compounds (see the module docstring)."""
     if len(words) == 2 and _BOUND.isdisjoint(words):  # the common case
-        joined = words[0] + words[1]
-        return [joined] if _known_compound(joined) else words
+        return [words[0] + words[1]] if _known_join(words[0], words[1]) else words
     out: list[str] = []
     i = 0
     n = len(words)
@@ -222,7 +371,7 @@ def _merge(words: list[str]) -> list[str]:
         if word in _POUR and out and not last:
             # pour ends the word before (Hassan Pour → Hassanpour) or starts the word after
             # (Pour Mohammadi → Pourmohammadi): the lexicon decides, else the word after
-            backward = _known_compound(out[-1] + word) and not _known_compound(word + words[i + 1])
+            backward = _known_join(out[-1], word) and not _known_join(word, words[i + 1])
             if backward:
                 out[-1] += word
             else:
@@ -236,33 +385,236 @@ def _merge(words: list[str]) -> list[str]:
         else:
             out.append(word)
         i += 1
-    merged: list[str] = []
-    for word in out:
-        if merged and _known_compound(merged[-1] + word):
-            merged[-1] += word
-        else:
-            merged.append(word)
-    return merged
+    return _join_known(out)
 
 
-@lru_cache(maxsize=1 << 17)
-def _parse_normalized(normalized: str) -> ParsedName:
-    words = normalized.split()
+def _words(normalized: str) -> tuple[list[str], list[str]]:
+    """(the words that make tokens, the lexicon keys of the titles set aside)."""
+    return _words_of(normalized.split(), "-" in normalized, _SEYYED_SEARCH(normalized) is not None)
+
+
+def _words_of(words: list[str], hyphen: bool, seyyed: bool) -> tuple[list[str], list[str]]:
+    """``_words`` of a normalized name split into ``words``: ``hyphen`` and ``seyyed`` say
+    whether the name has a hyphen, and Seyyed in any form."""
     titles: list[str] = []
-    starts = lexicon().title_starts
-    if "-" in normalized or not starts.isdisjoint(words) or _SEYYED_SEARCH(normalized):
+    if hyphen or seyyed or not lexicon().title_starts.isdisjoint(words):
         pieces = [(part, i) for i, word in enumerate(words) for part in word.split("-") if part]
         kept, titles = _split_titles(pieces)
-        words = [
-            "".join(part for part, _ in group)
-            for _index, group in itertools.groupby(kept, key=lambda piece: piece[1])
-        ]
-    tokens = tuple(map(token, _merge(words) if len(words) > 1 else words))
-    serials = tuple([t.serial for t in tokens])
-    return ParsedName(normalized, tokens, tuple(titles), serials, tuple([s << 32 for s in serials]))
+        if hyphen:  # the pieces of a word join again
+            words = []
+            last = -1
+            for part, index in kept:
+                if index == last:
+                    words[-1] += part
+                else:
+                    words.append(part)
+                last = index
+        else:
+            words = [part for part, _ in kept]
+    return (_merge(words) if len(words) > 1 else words), titles
 
 
-@lru_cache(maxsize=1 << 17)
+class ParsedName(NamedTuple):
+    normalized: str
+    tokens: tuple[Token, ...]
+    titles: tuple[str, ...]  # lexicon keys of the titles set aside
+    serials: tuple[int, ...]  # the tokens' serials: equal tuples, equal tokens
+
+
 def parse(name: str) -> ParsedName:
-    """Normalize ``name`` and return its tokens (cached)."""
-    return _parse_normalized(normalize(name))
+    """Normalize ``name`` and return its tokens, ready for comparison (not cached: the caches
+    are per word here, and per name in ``keys`` and ``compare``)."""
+    normalized = normalize(name)
+    words, titles = _words(normalized)
+    tokens = tuple([prepare(token(word)) for word in words])
+    return ParsedName(normalized, tokens, tuple(titles), tuple([t.serial for t in tokens]))
+
+
+# ---------------------------------------------------------------------------- fast path
+_RAW: dict[str, Token] = {}  # a plain word as written → its token
+_SPECIAL: dict[str, str] = {}  # a plain word as written → the word, when bound or in a title
+_NOT_PLAIN: set[str] = set()  # words as written that need the general path
+_RAW_MAX = 1 << 20
+_COMMAS = (",", "،", "٬")  # what ``normalize`` reads as a comma, typed at the end of a word
+
+
+def _plain(word: str) -> Token | None:
+    """The token of a word as written, when the word is plain and is neither a bound part nor
+    in a title (it then needs no rule of ``_words``); else None."""
+    if word in _NOT_PLAIN or word in _SPECIAL:
+        return None
+    normalized = plain_word(word)
+    if normalized is None:
+        if len(_NOT_PLAIN) >= _RAW_MAX:
+            _NOT_PLAIN.clear()
+        _NOT_PLAIN.add(word)
+        return None
+    if (
+        normalized in _BOUND
+        or normalized in lexicon().title_starts
+        or _SEYYED_SEARCH(normalized) is not None
+    ):
+        if len(_SPECIAL) >= _RAW_MAX:
+            _SPECIAL.clear()
+        _SPECIAL[word] = normalized
+        return None
+    if len(_RAW) >= _RAW_MAX:
+        _RAW.clear()
+    found = _RAW[word] = token(normalized)
+    return found
+
+
+def _may_join(first: Token, second: Token) -> bool:
+    """False when two Latin words, joined, cannot be a spelling the lexicon knows.
+
+    Folding is local: joining two words changes at most the last two letters of the first
+    word's folded form and the first two of the second's (a digraph across the join, "tc|h";
+    a final e or h; a doubled letter; "ow"). So the joined word folds to a form that begins
+    with the first word's form less two letters, and ends with the second's less two; the
+    lexicon must have such a form (``Token.starts``, ``Token.ends``).
+    """
+    return not first.starts.isdisjoint(second.ends)
+
+
+def _joined(first: Token, second: Token) -> Token | None:
+    """The token of two words joined, when the lexicon knows the joined word; else None."""
+    if first.persian or second.persian:
+        text = first.text + second.text
+        if text in _GIVEN or text in _SURNAMES:
+            return token(text)
+    elif not first.starts.isdisjoint(second.ends) and _known_compound(first.text + second.text):
+        return token(first.text + second.text)
+    return None
+
+
+def split(name: str) -> tuple[Token, ...]:
+    """The tokens of ``name`` (``parse(name).tokens``, not prepared), without normalizing the
+    whole name when its words are plain."""
+    parts = name.split()
+    if len(parts) == 2:  # the common case (``_joined``, inlined)
+        first = _RAW.get(parts[0])
+        if first is None:
+            head = parts[0]
+            if head[-1] in _COMMAS and len(head) > 1 and parts[1][-1] not in _COMMAS:
+                # "Family, Given": the tokens of "Given Family"
+                first = _RAW.get(parts[1]) or _plain(parts[1])
+                second = _RAW.get(head[:-1]) or _plain(head[:-1])
+            else:
+                first = _plain(head)
+                second = _RAW.get(parts[1]) or _plain(parts[1])
+        else:
+            second = _RAW.get(parts[1]) or _plain(parts[1])
+        if first is not None and second is not None:
+            if first.persian or second.persian:
+                text = first.text + second.text
+                if text in _GIVEN or text in _SURNAMES:
+                    return (token(text),)
+            elif not first.starts.isdisjoint(second.ends) and _known_compound(
+                first.text + second.text
+            ):
+                return (token(first.text + second.text),)
+            return first, second
+    return _split(name, parts)
+
+
+def _split(name: str, parts: list[str]) -> tuple[Token, ...]:
+    """``split`` for names with a comma, a title, a bound part, or not of two words."""
+    if len(parts) == 3 and parts[0] in _SPECIAL:  # "Seyyed Ali Rezaei" (``_one_title``)
+        first = _RAW.get(parts[1])
+        second = _RAW.get(parts[2])
+        if first is not None and second is not None:
+            title = _SPECIAL[parts[0]]
+            prefixes = lexicon().title_prefixes
+            if (
+                first.text not in prefixes
+                and second.text not in prefixes
+                and title + first.text not in prefixes
+                and _title_key(title) is not None
+            ):
+                joined = _joined(first, second)
+                return (first, second) if joined is None else (joined,)
+    words: list[str] = []
+    comma = -1
+    special: list[str] = []  # words that are bound parts, begin a title or hold a Seyyed
+    for i, part in enumerate(parts):
+        if part[-1] in _COMMAS and len(part) > 1:  # "Rezaei, Mohammad"
+            if comma >= 0:
+                return _general(name)
+            comma = i
+            part = part[:-1]
+        word = _SPECIAL.get(part)
+        if word is None:
+            found = _RAW.get(part) or _plain(part)
+            if found is not None:
+                words.append(found.text)
+                continue
+            word = _SPECIAL.get(part)
+            if word is None:
+                return _general(name)
+        words.append(word)
+        special.append(word)
+    if 0 <= comma < len(words) - 1:  # "Family, Given" → "Given Family"
+        words = words[comma + 1 :] + words[: comma + 1]
+    if len(special) == 1:
+        rest = _one_title(words, special[0])
+        if rest is not None:
+            words, special = rest, []
+    if not special:  # no rule of ``_words`` applies but joining known words
+        if len(words) == 2:
+            first, second = _BY_TEXT[words[0]], _BY_TEXT[words[1]]
+            joined = _joined(first, second)
+            return (first, second) if joined is None else (joined,)
+        return tuple([token(word) for word in _join_known(words)])
+    seyyed = any(_SEYYED_SEARCH(word) is not None for word in special)
+    found_words, _titles = _words_of(words, False, seyyed)
+    return tuple([token(word) for word in found_words])
+
+
+def _one_title(words: list[str], title: str) -> list[str] | None:
+    """``words`` without ``title``, when it is a title by itself and the other words (plain)
+    begin no title, so that ``_split_titles`` sets it aside and keeps the others unchanged;
+    else None."""
+    if len(words) < 2 or _title_key(title) is None:
+        return None
+    prefixes = lexicon().title_prefixes
+    at = words.index(title)
+    for i, word in enumerate(words):
+        if i != at and word in prefixes:
+            return None
+    if at + 1 < len(words) and title + words[at + 1] in prefixes:
+        return None  # a longer title may begin there
+    return words[:at] + words[at + 1 :]
+
+
+def _general(name: str) -> tuple[Token, ...]:
+    words, _titles = _words(normalize(name))
+    return tuple([token(word) for word in words])
+
+
+_RESETS: list[Callable[[], None]] = []  # what other modules forget with the tokens
+
+
+def on_reset(forget: Callable[[], None]) -> None:
+    """Register a function that empties a cache holding serials (called by ``reset``)."""
+    _RESETS.append(forget)
+
+
+def reset() -> None:
+    """Forget every token, and every cache that refers to serials."""
+    for forget in _RESETS:
+        forget()
+    for tok in TOKENS:
+        tok.serial = -1
+        tok.row.clear()
+    TOKENS.clear()
+    _BY_TEXT.clear()
+    _RAW.clear()
+    _SPECIAL.clear()
+    _NOT_PLAIN.clear()
+    _SKELETON_PARTS.clear()
+
+
+def full() -> bool:
+    """Whether the token table is past its bound (callers then ``reset`` where they hold no
+    serial)."""
+    return len(TOKENS) >= _TOKENS_MAX
