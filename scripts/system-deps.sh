@@ -2,12 +2,12 @@
 # Install the Debian packages Dadkhah needs when run as root; otherwise say what is missing.
 # Usage: scripts/system-deps.sh [base|venv|test|ci]
 #   base: what `make demo` needs    venv: Debian's venv module, when `python3 -m venv` fails
-#   test: + the browser and fonts for UI tests    ci: + PostgreSQL 15
+#   test: + the browser for UI tests and Java for Spark (linkage)    ci: + PostgreSQL 15
 set -euo pipefail
 profile=${1:-base}
 
 base=(libmagic1 tesseract-ocr tesseract-ocr-eng tesseract-ocr-fas fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
-test=(chromium)
+test=(chromium openjdk-17-jre-headless)
 ci=(postgresql-15 postgresql-client-15)
 
 want=(${base[@]+"${base[@]}"})
