@@ -257,6 +257,114 @@ def _system_user() -> str:
 
 
 @main.command()
+@click.argument("query", required=False, default="")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines: one line per hit.")
+@click.option("--limit", default=20, show_default=True, help="Documents and records to show.")
+@click.option("--offset", default=0, show_default=True, help="Skip this many first.")
+@click.option(
+    "--level",
+    default="public",
+    show_default=True,
+    help="Clearance to search with, as for export: public, internal, restricted, protected. "
+    "Documents (vault pages) are searched from internal up.",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["page", "person", "body", "place", "event", "claim"]),
+    help="Only these kinds (repeatable).",
+)
+@click.option("--source", default="", help="Only this item (pages) or cited source (claims).")
+@click.option("--date-from", default="", help="Dates overlapping from: 1367/05, 1988-08-14…")
+@click.option("--date-to", default="", help="Dates overlapping until.")
+@click.option("--place", default="", help="Only what happened at this place (uid).")
+@click.option("--reindex", is_flag=True, help="Rebuild the whole index first (or only).")
+def search(
+    query: str,
+    as_json: bool,
+    limit: int,
+    offset: int,
+    level: str,
+    kinds: tuple[str, ...],
+    source: str,
+    date_from: str,
+    date_to: str,
+    place: str,
+    reindex: bool,
+) -> None:
+    """Full-text search over documents and records, across scripts.
+
+    Words must all match; "a phrase" matches words side by side; -word leaves out; a OR b.
+    A name matches its spellings in either script ("Raisi" finds رئیسی). With --json, one
+    line per hit: {"kind", "id", "title", "snippet", "page", "marks", "rank", "url"}, where
+    marks are [start, end] offsets of the matched words in the snippet. Like export, the
+    command sees only what --level allows (default: public).
+    """
+    setup()
+    from dadkhah.core.confidentiality import Level, parse_level
+    from dadkhah.search import services
+
+    if reindex:
+        from dadkhah.search.indexing import reindex as rebuild
+
+        done = rebuild()
+        click.echo(
+            f"dadkhah: indexed {done.pages} pages and {done.records} records "
+            f"({done.entries} entries)",
+            err=True,
+        )
+        if not query:
+            return
+    try:
+        clearance = parse_level(level)
+        filters = services.Filters(
+            kinds=frozenset(kinds) if kinds else None,
+            source=source,
+            date_from=services.parse_date_filter(date_from),
+            date_to=services.parse_date_filter(date_to, end=True),
+            place=place,
+        )
+        results = services.search(query, clearance, filters, limit=limit, offset=offset)
+    except ValueError as exc:  # QueryError, a bad level, an unreadable date
+        fail(str(exc))
+        return
+    for note in results.notes:
+        click.echo(f"dadkhah: note: {note}", err=True)
+    try:
+        for group in results.groups:
+            if not as_json:
+                click.echo(f"{group.title}  [{group.key}]  {group.url}")
+            for hit in group.hits:
+                if as_json:
+                    emit(hit.as_json())
+                else:
+                    where = f"p. {hit.page}" if hit.page is not None else hit.kind
+                    click.echo(f"  {where}: {_marked(hit.snippet, hit.marks)}")
+    except BrokenPipeError:
+        sys.stderr.close()
+        return
+    more = "+" if results.capped else ""
+    click.echo(
+        f"dadkhah: {results.total_hits}{more} hits in {results.total_groups} documents "
+        f"and records (at {clearance.label} clearance)",
+        err=True,
+    )
+    if results.total_hits == 0 and clearance < Level.INTERNAL:
+        click.echo("dadkhah: documents are searched from --level internal up", err=True)
+
+
+def _marked(text: str, marks: list[tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for start, end in marks:
+        out.append(text[pos:start])
+        out.append(click.style(text[start:end], bold=True))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+@main.command()
 @click.argument("targets", nargs=-1, required=True, metavar="PATH_OR_URL...")
 @click.option("--collector", default=None, help="Who received it (default: the system user).")
 @click.option("--note", default="", help="A note kept in each item's preservation record.")
@@ -391,6 +499,87 @@ def bundle(item_ids: tuple[str, ...], out: Path, purpose: str, actor: str | None
         fail(str(exc))
         return
     emit(summary.as_dict())
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="CLUSTERS.csv",
+    help="Where to write record_id, cluster_id, match_probability.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=0.9,
+    show_default=True,
+    help="Match probability at or above which two records join a cluster.",
+)
+@click.option(
+    "--on-error",
+    type=click.Choice(["stop", "report"]),
+    default="stop",
+    show_default=True,
+    help="stop: exit at bad input, naming every problem; report: carry on and list them.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="Splink's engine: DuckDB in process, or Spark (local mode) for lists too big for it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON line.")
+def link(
+    files: tuple[Path, ...],
+    out: Path,
+    threshold: float,
+    on_error: str,
+    backend: str,
+    as_json: bool,
+) -> None:
+    """Reconcile victim lists: which records on FILE... name the same person.
+
+    Each FILE is a victim list (CSV in UTF-8, Windows-1256 or UTF-16; XLSX; ODS) with the
+    columns record_id, list, full_name, father_name, birth_year, gender, city, prison,
+    death_date. The clusters go to --out; join them with each record's list to run
+    `dadkhah estimate` on them.
+    """
+    from dadkhah.linkage.lists import ListError
+    from dadkhah.linkage.run import run_link
+
+    for path in files:
+        if not path.is_file():
+            fail(f"{path}: no such file")
+    try:
+        summary = run_link(
+            list(files),
+            out,
+            threshold=threshold,
+            on_error=on_error,  # type: ignore[arg-type]
+            backend=backend,  # type: ignore[arg-type]
+        )
+    except ListError as exc:
+        for problem in exc.problems:
+            click.echo(f"dadkhah: {problem}", err=True)
+        sys.exit(2)
+    except ValueError as exc:
+        fail(str(exc))
+    for problem in summary["problems"]:
+        click.echo(f"dadkhah: {problem}", err=True)
+    if as_json:
+        emit(summary)
+    else:
+        click.echo(
+            f"{summary['records']} records from {len(summary['lists'])} lists: "
+            f"{summary['clusters']} people, {summary['comparisons']} comparisons, "
+            f"{summary['seconds']['total']:.1f} s; clusters in {summary['out']}",
+            err=True,
+        )
+        for note in summary["notes"]:
+            click.echo(f"note: {note}", err=True)
 
 
 @main.command()

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "dadkhah.accounts",
     "dadkhah.records",
     "dadkhah.vault",
+    "dadkhah.search",
+    "dadkhah.linkage",
 ]
 
 MIDDLEWARE = [

@@ -9,5 +9,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("vault/", include("dadkhah.vault.urls")),
     path("counting/", include("dadkhah.counting.urls")),
+    path("search/", include("dadkhah.search.urls")),
+    path("linkage/", include("dadkhah.linkage.urls")),
     path("", include("dadkhah.records.urls")),
 ]

@@ -390,7 +390,15 @@ def _record_context(
         if isinstance(record, Person)
         else [],
         "staff": is_staff(request.user),
+        "mentions": _mentions(record, clearance) if is_staff(request.user) else [],
     }
+
+
+def _mentions(record: Record, clearance: Level) -> list[Any]:
+    """Where vault documents mention the record (staff only: documents are not public)."""
+    from dadkhah.search.mentioning import mentions_of
+
+    return mentions_of(record, clearance)[:200]
 
 
 @require_GET

@@ -135,6 +135,9 @@ def run_extraction(item_id: int) -> str:
         log.exception("extraction of %s failed", item.uid)
         _set(item.pk, extraction_status="failed", extraction_error=f"{type(exc).__name__}: {exc}")
         return "failed"
+    from dadkhah.search.tasks import enqueue_index_item  # search indexes the new pages
+
+    enqueue_index_item(item.pk)
     return "done"
 
 

@@ -359,8 +359,16 @@ def item_detail(request: HttpRequest, uid: str) -> HttpResponse:
         "proofs": _proofs(item),
         "download_form": DownloadForm(),
         "level": Level(item.confidentiality),
+        "mentioned": _mentioned(item, clearance),
     }
     return render(request, "vault/item.html", context)
+
+
+def _mentioned(item: Item, clearance: Level) -> list[Any]:
+    """The records the document mentions that the viewer may see (``search.mentioning``)."""
+    from dadkhah.search.mentioning import records_mentioned
+
+    return records_mentioned(item, clearance)
 
 
 @require_GET
