@@ -117,8 +117,10 @@ def _letters_slow(name: str) -> str:
 # table of the same per-character results as ``_letters_slow`` (which works character by
 # character: decomposition and case folding of one character do not depend on the others).
 _SIMPLE = re.compile("[\x00-\x7f\u0600-\u06ff\u200c\u200d]*")
+# Deletions are None, so that ASCII text takes the fast path of ``str.translate``.
 _SIMPLE_TABLE = {
-    code: _letters_slow(chr(code)) for code in (*range(0x80), *range(0x600, 0x700), 0x200C, 0x200D)
+    code: _letters_slow(chr(code)) or None
+    for code in (*range(0x80), *range(0x600, 0x700), 0x200C, 0x200D)
 }
 _LATIN_LETTER = re.compile("[a-z]")
 

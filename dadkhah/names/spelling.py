@@ -19,7 +19,7 @@ import itertools
 import math
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 __all__ = [
     "fold",
@@ -33,6 +33,20 @@ __all__ = [
 ]
 
 _PERSIAN = re.compile("[\u0600-\u06ff]")
+
+
+def full_table(table: Mapping[int, int | str | None], *extra: range) -> dict[int, str | None]:
+    """``table`` (from ``str.maketrans``) with every ASCII character (and those of ``extra``)
+    that it does not list mapped to itself, and deletions as None: the same translation, but
+    ``str.translate`` then never looks up a missing key (which costs an exception), and for ASCII
+    text takes its fast path (a table of single ASCII characters and None)."""
+    full: dict[int, str | None] = {code: chr(code) for code in range(0x80)}
+    for codes in extra:
+        full.update((code, chr(code)) for code in codes)
+    for code, value in table.items():
+        full[code] = chr(value) if isinstance(value, int) else value or None
+    return full
+
 
 # ------------------------------------------------------------------------------- Latin fold
 _DIGRAPHS = (
@@ -48,7 +62,7 @@ _DIGRAPHS = (
     ("ph", "f"),
     ("ck", "k"),
 )
-_FOLD_CHARS = str.maketrans({"c": "k", "C": "c", "w": "v", "o": "u", "e": "i", "y": "i"})
+_FOLD_CHARS = full_table(str.maketrans("cCwoey", "kcvuii"))
 _OW = re.compile(r"ow(?![aeiou])")
 _DOUBLE = re.compile(r"(.)\1+")
 # A regular-expression replacement by a C callable: much faster than the template r"\1".
@@ -102,7 +116,7 @@ def _fold(word: str) -> str:
     return _squeeze(word)
 
 
-_LIGHT_CHARS = str.maketrans({"c": "k", "C": "c", "w": "v"})
+_LIGHT_CHARS = full_table(str.maketrans("cCw", "kcv"))
 
 
 def light_fold(word: str) -> str:
@@ -127,9 +141,10 @@ def squeeze(text: str) -> str:
     return _squeeze(text)
 
 
-_SKELETON_CHARS = str.maketrans(  # the classes, and no vowels (nor v, w, y)
+_SKELETON_MAP = str.maketrans(  # the classes, and no vowels (nor v, w, y)
     {**{chr(k): v for k, v in _LATIN_CLASSES.items()}, **dict.fromkeys("aeiouvwy")}
 )
+_SKELETON_CHARS = full_table(_SKELETON_MAP)
 
 
 def latin_skeleton(word: str) -> str:
@@ -138,7 +153,7 @@ def latin_skeleton(word: str) -> str:
 
 
 # ----------------------------------------------------------------------- Persian skeleton
-_FA_CLASSES = str.maketrans(
+_FA_LETTERS = str.maketrans(
     {
         "ب": "b",
         "پ": "p",
@@ -177,6 +192,7 @@ _FA_CLASSES = str.maketrans(
         "ء": None,
     }
 )
+_FA_CLASSES = full_table(_FA_LETTERS, range(0x600, 0x700), range(0x200C, 0x200E))
 
 
 def persian_skeleton(word: str) -> str:

@@ -38,6 +38,7 @@ from dadkhah.names.lexicon import lexicon, spelling_key
 from dadkhah.names.normalization import normalize, plain_word
 from dadkhah.names.spelling import (
     fold,
+    full_table,
     is_persian,
     latin_forms,
     light_fold,
@@ -170,7 +171,7 @@ _NONE: frozenset[int] = frozenset()
 # The consonants that mark a token in another token's blocking key (its first two) are taken in
 # a coarser class, so that letters Persian writes with one shape and different dots (ب پ ت,
 # ر ز ژ) still agree; an initial h (ح ه, often dropped) is skipped.
-_MARKER = str.maketrans("ptzj", "bbrr")
+_MARKER = full_table(str.maketrans("ptzj", "bbrr"))
 
 # (deletions, short deletions, marked, short marked, marker)
 _Parts = tuple[tuple[str, ...], tuple[str, ...], str, str, str]
@@ -183,25 +184,30 @@ def _marker(skel: str) -> str:
 
 def _skeleton_parts(skel: str) -> _Parts:
     """The parts of blocking keys that depend only on a skeleton; see ``Token``."""
-    if len(skel) < 2:
-        forms = {skel}
+    n = len(skel)
+    if n < 2:
+        forms = [skel]
     else:
         # a skeleton has no doubled letter, so deleting one letter makes at most one, where
         # its neighbours meet: squeezing it leaves one of them
-        forms = {skel}
-        last = len(skel) - 1
-        for i in range(len(skel)):
-            if 0 < i < last and skel[i - 1] == skel[i + 1]:
-                forms.add(skel[:i] + skel[i + 2 :])
-            else:
-                forms.add(skel[:i] + skel[i + 1 :])
-    deletions = tuple(sorted([f"d:{f}|" for f in forms if len(f) > 1]))
-    short = tuple(sorted([f"d:{f}|" for f in forms if len(f) <= 1]))
+        forms = sorted(
+            {
+                skel,
+                *[
+                    skel[:i] + skel[i + 2 :]
+                    if 0 < i < n - 1 and skel[i - 1] == skel[i + 1]
+                    else skel[:i] + skel[i + 1 :]
+                    for i in range(n)
+                ],
+            }
+        )
+    deletions = tuple(["d:" + f + "|" for f in forms if len(f) > 1])
+    short = tuple(["d:" + f + "|" for f in forms if len(f) <= 1])
     return (
         deletions,
         short,
-        "".join(f"\x00{form}\x01" for form in deletions),
-        "".join(f"\x00{form}\x01" for form in short),
+        "\x00" + "\x01\x00".join(deletions) + "\x01" if deletions else "",
+        "\x00" + "\x01\x00".join(short) + "\x01" if short else "",
         _marker(skel),
     )
 

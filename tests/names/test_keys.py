@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dadkhah.names import match_keys, normalize
+from dadkhah.names.compare import clear_caches
 
 ZWNJ = "\u200c"
 
@@ -82,3 +83,14 @@ def test_keys_depend_only_on_the_normalized_name(name: str) -> None:
 @pytest.mark.parametrize("bad", ["A" * 500, "ع" * 500, " ".join(["Ali", "علی"] * 125), "😀" * 500])
 def test_long_and_odd_names(bad: str) -> None:
     assert isinstance(match_keys(bad), set)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=600))
+def test_any_text_gets_keys_and_the_same_keys_cold(text: str) -> None:
+    # arbitrary Unicode (mixed scripts, emoji, controls, long runs): no crash, and the keys do
+    # not depend on what the caches held before
+    warm = match_keys(text)
+    assert all(isinstance(key, str) and key for key in warm)
+    clear_caches()
+    assert match_keys(text) == warm

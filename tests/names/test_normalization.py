@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dadkhah.names import normalize
+from dadkhah.names import normalize, spelling
 from dadkhah.names.normalization import _MIXED, _letters, _letters_slow, is_persian_char
 
 ZWNJ = "\u200c"
@@ -104,3 +104,16 @@ def test_fast_path_agrees_with_the_general_one(text: str) -> None:
     if is_persian_char(slow):
         slow = _MIXED.sub(" ", slow)
     assert _letters(text) == slow
+
+
+def test_full_tables_translate_as_the_tables_they_complete() -> None:
+    text = "".join(chr(c) for c in [*range(0x80), *range(0x600, 0x700), 0x200C, 0x1F600])
+    fold = str.maketrans({"c": "k", "C": "c", "w": "v", "o": "u", "e": "i", "y": "i"})
+    pairs = [
+        (spelling.full_table(fold), fold),
+        (spelling._SKELETON_CHARS, spelling._SKELETON_MAP),
+        (spelling._FA_CLASSES, spelling._FA_LETTERS),
+    ]
+    for full, table in pairs:
+        assert set(range(0x80)) <= set(full)
+        assert text.translate(full) == text.translate(table)
