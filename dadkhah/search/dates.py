@@ -24,14 +24,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dadkhah.core.dates import InvalidDate, PartialDate, parse_partial_date
 
-__all__ = ["FoundDate", "FoundNumber", "Quantity", "find_dates", "find_numbers"]
+__all__ = [
+    "FoundDate",
+    "FoundNumber",
+    "Quantity",
+    "ascii_digits",
+    "find_dates",
+    "find_numbers",
+]
 
 _DIGITS = str.maketrans(
     {**{c: str(i % 10) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩")}, "٬": ",", "٫": "."}
 )
+_NON_ASCII_DIGIT = re.compile("[۰-۹٠-٩٬٫]+")
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with Persian and Arabic digits (and separators) as ASCII: the same length.
+
+    Only the runs of such digits are translated: most pages have none, and translating a
+    whole page character by character costs more than finding them.
+    """
+    if _NON_ASCII_DIGIT.search(text) is None:
+        return text
+    return _NON_ASCII_DIGIT.sub(lambda m: m.group().translate(_DIGITS), text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +140,7 @@ _BARE_YEAR = len(_DATE_PATTERNS) - 1
 _FA_RANGE_WORDS = re.compile(r"^(?:بین|از)\s+")
 
 
+@lru_cache(maxsize=4096)
 def _parse(quote: str) -> PartialDate | None:
     text = quote.translate(_DIGITS)
     if _FA_RANGE_WORDS.match(text) and " و " in text:  # "بین تیر و شهریور" → "از تیر تا شهریور"
@@ -148,12 +169,17 @@ def _windows(digits: str) -> list[tuple[int, int]]:
     return out
 
 
-def find_dates(text: str, *, years: bool = True) -> list[FoundDate]:
-    """Dates in ``text`` with their offsets, in text order; ``years=False`` skips bare years."""
+def find_dates(text: str, *, years: bool = True, digits: str | None = None) -> list[FoundDate]:
+    """Dates in ``text`` with their offsets, in text order; ``years=False`` skips bare years.
+
+    ``digits`` is ``ascii_digits(text)`` if the caller has it already.
+    """
     if not text:
         return []
-    digits = text.translate(_DIGITS)  # the same length: offsets are unchanged
+    digits = ascii_digits(text) if digits is None else digits  # the same length as text
     windows = _windows(digits)
+    if not windows:
+        return []
     taken: list[tuple[int, int]] = []
     out: list[FoundDate] = []
     for n, (pattern, score) in enumerate(_DATE_PATTERNS):
@@ -224,8 +250,6 @@ _NUMBER_WORDS = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
 _VAGUE_WORDS = "|".join(
     re.escape(k).replace(r"\ ", r"\s+") for k in sorted(_VAGUE, key=len, reverse=True)
 )
-_HAS_DIGIT = re.compile(r"\d")
-_VAGUE_HINTS = ("hundreds", "thousands", "dozens", "scores", "هزاران", "صدها", "ده")
 _NUMBER_PATTERNS: list[tuple[re.Pattern[str], float]] = [
     # 30 thousand, ۳۰ هزار, 1.5 million
     (
@@ -265,31 +289,84 @@ def _quantity(n: int, m: re.Match[str]) -> Quantity | None:
     return Quantity(int(found.replace(",", "")))
 
 
-def find_numbers(text: str, *, dates: list[FoundDate] | None = None) -> list[FoundNumber]:
+# Where each pattern can match, found by a cheap scan; the patterns run only there (their
+# lookbehinds see the text before a window; a window ends late enough for their lookaheads).
+_DIGIT_RUN = re.compile(r"\d[\d,.]*(?:\s*[^\W\d_]+)?")  # 30,000 · 30 thousand · 1.5 million
+# Words that must be there for the word patterns; found with str.find, much faster than a
+# regex pass. "ده ها" written apart is found by its second word.
+_SCALE_HINTS = tuple(_SCALES)
+_VAGUE_HINTS: tuple[str, ...] = (
+    *("hundreds", "thousands", "dozens", "scores", "هزاران", "صدها", "دهها"),
+    *("ده\u200cها", " ها", "\tها", "\nها"),
+)
+_WORDS_BEFORE = 40  # "thirty-five thousand": number words before a scale word
+_VAGUE_AROUND = 30  # "tens of thousands", "صدها هزار": words around the hint
+_LOOKAHEAD = 2
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(hi, out[-1][1]))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _occurrences(
+    text: str, words: tuple[str, ...], before: int, after: int
+) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            spans.append((max(0, at - before), min(len(text), at + len(word) + after)))
+            at = text.find(word, at + 1)
+    spans.sort()
+    return _merged(spans)
+
+
+def _number_windows(n: int, digits: str) -> list[tuple[int, int]]:
+    """Where pattern ``n`` may match (the digit patterns share n = 0)."""
+    if n in (1, 2):
+        lowered = digits.lower()
+        if len(lowered) != len(digits):  # lower-casing changed offsets: look everywhere
+            return [(0, len(digits))]
+        if n == 1:
+            return _occurrences(lowered, _SCALE_HINTS, _WORDS_BEFORE, _LOOKAHEAD)
+        return _occurrences(lowered, _VAGUE_HINTS, _VAGUE_AROUND, _VAGUE_AROUND)
+    size = len(digits)
+    return _merged(
+        [(m.start(), min(size, m.end() + _LOOKAHEAD)) for m in _DIGIT_RUN.finditer(digits)]
+    )
+
+
+def find_numbers(
+    text: str, *, dates: list[FoundDate] | None = None, digits: str | None = None
+) -> list[FoundNumber]:
     """Quantities in ``text`` with their offsets, in text order, outside the ``dates`` found
-    (by default, ``find_dates(text)``)."""
+    (by default, ``find_dates(text)``). ``digits`` is ``ascii_digits(text)`` if known."""
     if not text:
         return []
-    digits = text.translate(_DIGITS)
-    taken = [(d.start, d.end) for d in (find_dates(text) if dates is None else dates)]
+    digits = ascii_digits(text) if digits is None else digits
+    found = find_dates(text, digits=digits) if dates is None else dates
+    taken = [(d.start, d.end) for d in found]
     out: list[FoundNumber] = []
-    lowered = digits.lower()
-    has_digits = _HAS_DIGIT.search(digits) is not None
+    windows: dict[int, list[tuple[int, int]]] = {}
     for n, (pattern, score) in enumerate(_NUMBER_PATTERNS):
-        if n in (0, 3, 4) and not has_digits:
-            continue
-        if n == 1 and not any(w in lowered for w in _SCALES):
-            continue
-        if n == 2 and not any(w in lowered for w in _VAGUE_HINTS):
-            continue
-        for m in pattern.finditer(digits):
-            start, end = m.span()
-            if any(s < end and start < e for s, e in taken):
-                continue
-            quantity = _quantity(n, m)
-            if quantity is None:
-                continue
-            taken.append((start, end))
-            out.append(FoundNumber(start, end, text[start:end], quantity, score))
+        key = n if n in (1, 2) else 0  # the digit patterns share their windows
+        if key not in windows:
+            windows[key] = _number_windows(key, digits)
+        for lo, hi in windows[key]:
+            for m in pattern.finditer(digits, lo, hi):
+                start, end = m.span()
+                if any(s < end and start < e for s, e in taken):
+                    continue
+                quantity = _quantity(n, m)
+                if quantity is None:
+                    continue
+                taken.append((start, end))
+                out.append(FoundNumber(start, end, text[start:end], quantity, score))
     out.sort(key=lambda f: f.start)
     return out

@@ -32,9 +32,9 @@ from django.db.models import Count, Max, QuerySet
 from dadkhah.core.confidentiality import Level
 from dadkhah.records import claims
 from dadkhah.records.models import RECORD_MODELS, Claim, Record, Source
-from dadkhah.search.dates import find_dates, find_numbers
+from dadkhah.search.dates import ascii_digits, find_dates, find_numbers
 from dadkhah.search.mentions import KINDS, NameIndex, candidates
-from dadkhah.search.models import Mention
+from dadkhah.search.models import Mention, MentionDecision
 
 __all__ = [
     "MentionError",
@@ -160,7 +160,8 @@ def _page_mentions(item: Any, number: int, text: str, index: NameIndex) -> list[
                 score=c.score,
             )
         )
-    dates = find_dates(text)
+    digits = ascii_digits(text)
+    dates = find_dates(text, digits=digits)
     for d in dates:
         out.append(
             Mention(
@@ -174,7 +175,7 @@ def _page_mentions(item: Any, number: int, text: str, index: NameIndex) -> list[
                 score=d.score,
             )
         )
-    for n in find_numbers(text, dates=dates):
+    for n in find_numbers(text, dates=dates, digits=digits):
         out.append(
             Mention(
                 item=item,
@@ -252,27 +253,44 @@ def _check(mention: Mention, user: Any, *, edit: bool) -> Level:
     return clearance
 
 
-def _decide(mention: Mention, status: str, user: Any) -> Mention:
+def _record_decision(
+    mention: Mention, decision: str, user: Any, note: str = "", record_uid: str = ""
+) -> MentionDecision:
+    """Append who decided what on ``mention``, when and why (``MentionDecision``)."""
+    signed_in = getattr(user, "is_authenticated", False)
+    return MentionDecision.objects.create(
+        mention=mention,
+        decision=decision,
+        user=user if signed_in else None,
+        username=user.get_username() if signed_in else "",
+        record_uid=record_uid or mention.record_uid,
+        note=note.strip()[:500],
+    )
+
+
+@transaction.atomic
+def _decide(mention: Mention, status: str, user: Any, note: str) -> Mention:
     _check(mention, user, edit=False)
     if mention.status == status:
         return mention
     mention.status = status
     mention.save(update_fields=["status"])
+    _record_decision(mention, "confirm" if status == "confirmed" else "reject", user, note)
     return mention
 
 
-def confirm(mention: Mention, user: Any) -> Mention:
+def confirm(mention: Mention, user: Any, note: str = "") -> Mention:
     """The span does name that record (or is that date or number)."""
     if mention.kind == "candidate":
         raise MentionError(
             "a candidate is confirmed by making it a new person or an alias of a known one"
         )
-    return _decide(mention, "confirmed", user)
+    return _decide(mention, "confirmed", user, note)
 
 
-def reject(mention: Mention, user: Any) -> Mention:
+def reject(mention: Mention, user: Any, note: str = "") -> Mention:
     """The span does not name that record (or is not a name, date or number)."""
-    return _decide(mention, "rejected", user)
+    return _decide(mention, "rejected", user, note)
 
 
 def document_source(item: Any, user: Any = None) -> Source:
@@ -357,6 +375,7 @@ def candidate_to_person(mention: Mention, user: Any, reason: str = "") -> Record
         clearance=clearance,
     )
     _link(mention, person)
+    _record_decision(mention, "person", user, reason, person.uid)
     person.refresh_from_db()
     return person
 
@@ -387,6 +406,7 @@ def candidate_to_alias(
         clearance=clearance,
     )
     _link(mention, person)
+    _record_decision(mention, "alias", user, reason, person.uid)
     return person
 
 

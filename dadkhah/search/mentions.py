@@ -40,7 +40,7 @@ import ahocorasick  # type: ignore[import-not-found]
 
 from dadkhah.names import THRESHOLD, normalize, similarity, transliterate
 from dadkhah.names.lexicon import lexicon
-from dadkhah.names.normalization import is_persian_char
+from dadkhah.names.normalization import PERSIAN_RANGE, is_persian_char
 
 __all__ = ["Found", "NameIndex", "TextMap", "candidates", "VERSION"]
 
@@ -124,6 +124,24 @@ _POSSESSIVE = re.compile(f"(?<=[a-z]){_REMOVE}s(?![a-z0-9])")  # Raisi's → "ra
 _SPACE_RUN = re.compile(" {2,}")
 
 
+_MAX_REPLACED = 48
+
+
+def _translated(original: str) -> str:
+    """``original.translate(_TABLE)``, faster for ordinary text.
+
+    ``str.translate`` looks every character up; a page uses few distinct characters and most
+    stay as they are, so the ones that change are replaced one by one (each a fast scan)
+    unless there are many, or one's replacement is another one that changes.
+    """
+    changes = [(c, t) for c in set(original) if (t := _TABLE[ord(c)]) != c]
+    if len(changes) > _MAX_REPLACED or {t for _, t in changes} & {c for c, _ in changes}:
+        return original.translate(_TABLE)
+    for char, to in changes:
+        original = original.replace(char, to)
+    return original
+
+
 class TextMap:
     """Normalized text (``text``) with a map of its offsets back to the original.
 
@@ -138,7 +156,7 @@ class TextMap:
         self._removed: list[int] = []
         self._collapsed: list[int] = []
         self._origin: list[int] | None = None
-        first = original.translate(_TABLE)
+        first = _translated(original)
         if slow or _EXPAND in first:
             self._general(first)
             return
@@ -412,7 +430,8 @@ class NameIndex:
 
 def _titled(text: str, start: int) -> bool:
     """Whether the word before ``start`` in normalized text is a title (Ayatollah, Seyyed…)."""
-    before = text[:start].rstrip().rsplit(" ", 1)[-1].replace("-", "")
+    end = start - 1 if start and text[start - 1] == " " else start  # words: one space apart
+    before = text[text.rfind(" ", 0, end) + 1 : end].replace("-", "")
     if not before:
         return False
     lex = lexicon()
@@ -455,7 +474,6 @@ def _common_words() -> frozenset[str]:
 
 _COMMON = _common_words()
 _LATIN_WORD = re.compile("[^\\W\\d_](?:[^\\W\\d_]|['’\\-\u200c](?=[^\\W\\d_]))*")
-_RUN_GAP = re.compile(r"[ \t]+")  # words of a run are on one line, separated by spaces only
 _MAX_RUN = 4
 
 
@@ -472,9 +490,17 @@ def _latin_known(word: str) -> bool:
     return bool(key) and bool(lex.lookup_latin(key))
 
 
-@lru_cache(maxsize=1 << 16)
+_GIVEN_CACHE: dict[str, bool] = {}
+_GIVEN_MAX = 1 << 16
+
+
 def _persian_given(word: str) -> bool:
-    return normalize(word) in lexicon().given
+    found = _GIVEN_CACHE.get(word)
+    if found is None:
+        if len(_GIVEN_CACHE) >= _GIVEN_MAX:
+            _GIVEN_CACHE.clear()
+        found = _GIVEN_CACHE[word] = normalize(word) in lexicon().given
+    return found
 
 
 @lru_cache(maxsize=1 << 16)
@@ -486,27 +512,69 @@ def _persian_surname_like(word: str) -> bool:
     return key in lex.surnames or bool(lex.lookup_fa(key))
 
 
+def _upper_class() -> str:
+    """A character class of the upper-case letters (``str.isupper``) of the BMP."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x10000):
+        char = chr(code)
+        if char.isupper() and char.isalpha():
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "".join(f"\\u{lo:04x}-\\u{hi:04x}" if hi > lo else f"\\u{lo:04x}" for lo, hi in ranges)
+
+
+_LETTER = re.compile("[^\\W\\d_]")
+_JOINERS = "'’-\u200c"
+_WORD_REST = "(?:[^\\W\\d_]|['’\\-\u200c](?=[^\\W\\d_]))*"
+# Two or more capitalised words on one line, separated by spaces only: the only stretches
+# where a Latin candidate can be. The pattern starts with a class of letters, so the regex
+# engine skips to them fast; words are looked at one by one only there.
+_CAPITAL_WORD = f"[{_upper_class()}]{_WORD_REST}"
+_CAPITAL_RUN = re.compile(f"{_CAPITAL_WORD}(?:[ \\t]+{_CAPITAL_WORD})+")
+_PERSIAN_LETTERS = "".join(
+    c
+    for lo, hi in re.findall("(.)-(.)", PERSIAN_RANGE)
+    for c in map(chr, range(ord(lo), ord(hi) + 1))
+    if _LETTER.match(c)
+)
+_PERSIAN_TOKEN = re.compile(
+    f"[{re.escape(_PERSIAN_LETTERS)}]+(?:['’\\-\u200c][{re.escape(_PERSIAN_LETTERS)}]+)*"
+)
+_GAP = re.compile("[ \t]+")  # words of a run are on one line, separated by spaces only
+
+
+def _starts_word(text: str, i: int) -> bool:
+    """Whether a word of ``_LATIN_WORD`` starts at ``i`` (not inside one)."""
+    if i == 0 or not (_LETTER.match(text, i - 1) or text[i - 1] in _JOINERS):
+        return True
+    return text[i - 1] in _JOINERS and not (i >= 2 and _LETTER.match(text, i - 2))
+
+
+def _words(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in _LATIN_WORD.finditer(text, start, end)]
+
+
 def candidates(text: str, known: Iterable[Found] = ()) -> list[Found]:
     """Name-like spans of ``text`` that do not overlap ``known`` spans, in text order."""
     if not text:
         return []
     taken = sorted((f.start, f.end) for f in known)
-    words = [(m.start(), m.end(), m.group()) for m in _LATIN_WORD.finditer(text)]
-    runs: list[list[tuple[int, int, str]]] = []
-    current: list[tuple[int, int, str]] = []
-    for word in words:
-        joined = bool(current) and _RUN_GAP.fullmatch(text[current[-1][1] : word[0]]) is not None
-        if not joined and current:
-            runs.append(current)
-            current = []
-        current.append(word)
-    if current:
-        runs.append(current)
     out: list[Found] = []
-    for run in runs:
-        persian = is_persian_char(run[0][2])
-        out += _persian_runs(text, run) if persian else _latin_runs(text, run)
+    for m in _CAPITAL_RUN.finditer(text):
+        words = _words(text, m.start(), m.end())
+        if not _starts_word(text, m.start()):
+            words = words[1:]  # "xAli Reza": the run starts inside a word
+        out += _latin_runs(text, words)
+    if is_persian_char(text):
+        out += _persian_candidates(text)
+    out.sort(key=lambda f: f.start)
     return [f for f in out if not _overlaps_any(f, taken)]
+
+
+def _words_of(pattern: re.Pattern[str], text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
 
 
 def _latin_runs(text: str, run: list[tuple[int, int, str]]) -> list[Found]:
@@ -535,15 +603,42 @@ def _latin_runs(text: str, run: list[tuple[int, int, str]]) -> list[Found]:
     return out
 
 
+def _persian_candidates(text: str) -> list[Found]:
+    """Persian candidates: words are looked up all at once (sets), spans only if needed."""
+    words = _PERSIAN_TOKEN.findall(text)
+    unknown = set(words).difference(_GIVEN_CACHE)
+    if unknown:
+        if len(_GIVEN_CACHE) + len(unknown) > _GIVEN_MAX:
+            _GIVEN_CACHE.clear()
+            unknown = set(words)
+        given = lexicon().given
+        for word in unknown:
+            _GIVEN_CACHE[word] = normalize(word) in given
+    if not any(map(_GIVEN_CACHE.__getitem__, words)):
+        return []
+    return _persian_runs(text, _words_of(_PERSIAN_TOKEN, text))
+
+
 def _persian_runs(text: str, run: list[tuple[int, int, str]]) -> list[Found]:
+    """A given name the lexicon knows, then a surname-like word (or two given names, then
+    one), each next to the other on one line."""
+
+    def joined(a: int, b: int) -> bool:
+        return _GAP.fullmatch(text, run[a][1], run[b][0]) is not None
+
     out: list[Found] = []
     i = 0
     while i < len(run) - 1:
-        if not _persian_given(run[i][2]):
+        if not _persian_given(run[i][2]) or not joined(i, i + 1):
             i += 1
             continue
         j = i + 1
-        if j + 1 < len(run) and _persian_given(run[j][2]) and _persian_surname_like(run[j + 1][2]):
+        if (
+            j + 1 < len(run)
+            and _persian_given(run[j][2])
+            and joined(j, j + 1)
+            and _persian_surname_like(run[j + 1][2])
+        ):
             j += 1  # two given names: محمد رضا …
         if _persian_surname_like(run[j][2]) and not _persian_given(run[j][2]):
             start, end = run[i][0], run[j][1]

@@ -7,6 +7,9 @@ by the database itself; see ``backends``.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 
 ENTRY_KINDS = ("page", "person", "body", "place", "event", "claim")
@@ -83,3 +86,36 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.quote!r} in {self.item_id} p.{self.page}"
+
+
+DECISIONS = ("confirm", "reject", "person", "alias")
+
+
+class MentionDecision(models.Model):
+    """A reviewer's decision on a mention: who, when, what and why. Append-only.
+
+    ``Mention.status`` is the current state; these rows are how it came to be. "person" and
+    "alias" record a candidate turned into a new person or an alias of a known one
+    (``record_uid`` names it).
+    """
+
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="decisions")
+    decision = models.CharField(max_length=20, choices=[(d, d) for d in DECISIONS])
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True, help_text="Kept if the user goes.")
+    at = models.DateTimeField(auto_now_add=True)
+    record_uid = models.CharField(max_length=64, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.decision} mention {self.mention_id} by {self.username or '?'}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("decisions on mentions are append-only")
+        super().save(*args, **kwargs)

@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from dadkhah.core.confidentiality import Level
 from dadkhah.search.backends import Filters, backend
@@ -39,6 +40,7 @@ __all__ = [
     "parse_date_filter",
     "search",
     "snippet",
+    "word_marks",
 ]
 
 MAX_CANDIDATES = 500
@@ -145,6 +147,22 @@ class _Matcher:
         if key and key in self.keys:
             return True
         return any(p in self.exact or p.startswith(self.prefixes) for p in parts)
+
+
+def word_marks(text: str, query: Query) -> list[tuple[int, int]]:
+    """Offsets of the words of ``text`` that the query matches (as the snippets mark them)."""
+    matcher = _Matcher.of(query)
+    seen: dict[str, bool] = {}
+    out: list[tuple[int, int]] = []
+    for match in WORD_RE.finditer(text):
+        raw = match.group()
+        flag = seen.get(raw)
+        if flag is None:
+            joined, key, _, _ = analyzed_word(raw)
+            flag = seen[raw] = bool(joined) and matcher.hits(tuple(joined.split()), key)
+        if flag:
+            out.append(match.span())
+    return out
 
 
 def snippet(
@@ -284,12 +302,20 @@ def _visible_entries(entries: list[SearchEntry], clearance: Level) -> list[Searc
     return out
 
 
-def _url(entry: SearchEntry) -> str:
+def _url(entry: SearchEntry, query: str = "") -> str:
+    """A page in the document viewer (its words highlighted), or the record's page."""
     if entry.kind == "page":
         item_uid = entry.group.removeprefix("item:")
-        return f"/vault/items/{item_uid}/#page-{entry.page}"
+        params = {"page": entry.page, **({"q": query} if query else {})}
+        return f"/search/documents/{item_uid}/?{urlencode(params)}"
     kind, _, uid = entry.group.partition(":")
     return f"/records/{kind}/{uid}/"
+
+
+def _group_url(entry: SearchEntry) -> str:
+    if entry.kind == "page":
+        return f"/vault/items/{entry.group.removeprefix('item:')}/"
+    return _url(entry)
 
 
 def _facets(entries: list[SearchEntry], clearance: Level) -> dict[str, list[tuple[str, str, int]]]:
@@ -357,7 +383,7 @@ def search(
             key=key,
             kind="item" if head.kind == "page" else key.partition(":")[0],
             title=titles[key],
-            url=_url(head).split("#")[0],
+            url=_group_url(head),
             rank=ranks[head.pk],
             count=len(members),
         )
@@ -373,7 +399,7 @@ def search(
                     snippet=plain,
                     marks=marks,
                     rank=ranks[entry.pk],
-                    url=_url(entry),
+                    url=_url(entry, parsed.text[:200]),
                 )
             )
         groups.append(group)

@@ -12,7 +12,7 @@ from dadkhah.core.confidentiality import Level
 from dadkhah.records import claims
 from dadkhah.records.models import Citation, Person
 from dadkhah.search import mentioning
-from dadkhah.search.models import Mention
+from dadkhah.search.models import Mention, MentionDecision
 from dadkhah.vault.models import Item, Page
 from tests.factories import cite, make_person, make_record, make_source
 
@@ -260,3 +260,96 @@ def test_record_and_document_pages_list_mentions_within_clearance(
         client.logout()
     public = client.get(case["raisi"].get_absolute_url()).content.decode()
     assert "open-letter.txt" not in public
+
+
+def _decisions(mention: Mention) -> list[tuple[str, str, str, str]]:
+    return [
+        (d.decision, d.username, d.record_uid, d.note)
+        for d in MentionDecision.objects.filter(mention=mention).order_by("at", "id")
+    ]
+
+
+def test_decisions_are_kept_with_who_when_and_why(
+    case: dict[str, Any], users: dict[str, Any]
+) -> None:
+    item = _item("letter.txt", [PAGE_1, PAGE_2])
+    mentioning.scan_item(item)
+    raisi = Mention.objects.get(item=item, quote="Raisi")
+    mentioning.reject(raisi, users["reviewer"], "another Raisi")
+    mentioning.reject(raisi, users["reviewer"], "again")  # no change, no new decision
+    mentioning.confirm(raisi, users["investigator"], "it is him after all")
+    assert _decisions(raisi) == [
+        ("reject", "test-reviewer", "person-raisi", "another Raisi"),
+        ("confirm", "test-investigator", "person-raisi", "it is him after all"),
+    ]
+    candidate = Mention.objects.get(item=item, kind="candidate")
+    person = mentioning.candidate_to_person(candidate, users["investigator"], "a new name")
+    assert _decisions(candidate) == [("person", "test-investigator", person.uid, "a new name")]
+    # rescanning keeps decided mentions and their history
+    mentioning.scan_item(item)
+    assert len(_decisions(Mention.objects.get(pk=raisi.pk))) == 2
+    # append-only
+    first = MentionDecision.objects.filter(mention=raisi).first()
+    assert first is not None
+    first.note = "rewritten"
+    with pytest.raises(ValueError, match="append-only"):
+        first.save()
+    # a refused decision leaves no trace
+    with pytest.raises(mentioning.MentionError, match="may not review"):
+        mentioning.reject(raisi, None)
+    assert MentionDecision.objects.count() == 3
+
+
+def test_decide_on_the_document_page(case: dict[str, Any], users: dict[str, Any]) -> None:
+    from django.test import Client
+
+    item = _item("letter.txt", [PAGE_1, PAGE_2])
+    mentioning.scan_item(item)
+    client = Client()
+    client.force_login(users["reviewer"])
+    page = client.get(f"/search/documents/{item.uid}/?page=1").content.decode()
+    place = Mention.objects.get(item=item, page=1, quote="Gohardasht")
+    candidate = Mention.objects.get(item=item, kind="candidate")
+    assert f'id="mention-{place.pk}"' in page and 'value="confirm"' in page
+    assert 'value="person"' not in page  # new person and alias are for investigators
+    url = f"/search/mentions/{place.pk}/decide/"
+    answer = client.post(url, {"decision": "confirm", "note": "the prison"})
+    assert answer.status_code == 302 and answer["Location"].endswith("?page=1#mentions")
+    place.refresh_from_db()
+    assert place.status == "confirmed"
+    page = client.get(f"/search/documents/{item.uid}/?page=1").content.decode()
+    assert "confirm by test-reviewer" in page and "the prison" in page
+    refused = client.post(f"/search/mentions/{candidate.pk}/decide/", {"decision": "person"})
+    assert (
+        refused.status_code == 400 and "may not change the case record" in refused.content.decode()
+    )
+    bad = client.post(url, {"decision": "delete"})
+    assert bad.status_code == 400 and "Unknown decision" in bad.content.decode()
+    assert client.post("/search/mentions/999999/decide/", {"decision": "reject"}).status_code == 404
+    client.force_login(users["investigator"])
+    assert 'value="person"' in client.get(f"/search/documents/{item.uid}/").content.decode()
+    missing = client.post(f"/search/mentions/{candidate.pk}/decide/", {"decision": "alias"})
+    assert missing.status_code == 400 and "Give the id of the person" in missing.content.decode()
+    answer = client.post(
+        f"/search/mentions/{candidate.pk}/decide/",
+        {"decision": "alias", "person": "person:person-raisi", "note": "same man"},
+    )
+    assert answer.status_code == 302
+    assert _decisions(candidate) == [("alias", "test-investigator", "person-raisi", "same man")]
+    secret = _item("secret.txt", [PAGE_1 + " "], Level.PROTECTED)
+    mentioning.scan_item(secret)
+    hidden = Mention.objects.filter(item=secret).first()
+    assert hidden is not None
+    assert (
+        client.post(f"/search/mentions/{hidden.pk}/decide/", {"decision": "reject"}).status_code
+        == 404
+    )
+
+
+def test_candidates_in_lines_that_mix_scripts() -> None:
+    """A Persian name after Latin words on one line, and a Latin name after Persian words."""
+    from dadkhah.search.mentions import candidates
+
+    text = "Report by Asma Jahangir دربارهٔ محمد کریمی و Report of Daryush Kamrani"
+    found = [f.quote for f in candidates(text)]
+    assert found == ["Asma Jahangir", "محمد کریمی", "Daryush Kamrani"]
