@@ -98,8 +98,9 @@ def _where(max_level: int, filters: Filters) -> tuple[str, list[Any]]:
         sql.append("e.date_lo <= %s")
         params.append(filters.date_to)
     if filters.place:
-        sql.append("e.place_uid = %s")
-        params.append(filters.place)
+        escaped = filters.place.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        sql.append("e.place_uid LIKE %s ESCAPE '\\'")
+        params.append(f"% {escaped} %")
     return " AND ".join(sql), params
 
 

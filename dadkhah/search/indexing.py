@@ -74,10 +74,21 @@ def _page_dates(item_id: int) -> dict[int, tuple[date, date]]:
     return spans
 
 
+def _page_places(item_id: int) -> dict[int, str]:
+    """The places mentioned on each page, as ``' uid uid '`` (``mentioning`` writes them)."""
+    found: dict[int, set[str]] = {}
+    rows = Mention.objects.filter(item_id=item_id, kind="place").exclude(status="rejected")
+    for page, uid in rows.values_list("page", "record_uid"):
+        if uid:
+            found.setdefault(page, set()).add(uid)
+    return {page: f" {' '.join(sorted(uids))} " for page, uids in found.items()}
+
+
 def item_entries(item: Any) -> list[SearchEntry]:
     if item.encrypted or (item.is_derivative and item.derivation in _OWN_OUTPUT):
         return []
     dates = _page_dates(item.pk)
+    places = _page_places(item.pk)
     entries = []
     for page in item.pages.order_by("number"):
         lo, hi = dates.get(page.number, (None, None))
@@ -97,6 +108,7 @@ def item_entries(item: Any) -> list[SearchEntry]:
                     sources=f" {item.uid} ",
                     date_lo=lo,
                     date_hi=hi,
+                    place_uid=places.get(page.number, ""),
                 )
             )
     return entries
@@ -135,7 +147,7 @@ def record_entries(record: Any) -> list[SearchEntry]:
     place = ""
     if kind == "event":
         lo, hi = record.date_start, record.date_end
-        place = record.place.uid if record.place_id else ""
+        place = f" {record.place.uid} " if record.place_id else ""
     text = "\n".join(t for t in dict.fromkeys([record.label, record.label_fa]) if t)
     entries = [
         _entry(
@@ -171,7 +183,7 @@ def record_entries(record: Any) -> list[SearchEntry]:
                 sources=f" {' '.join(sources)} " if sources else "",
                 date_lo=c_lo,
                 date_hi=c_hi,
-                place_uid=c_place if isinstance(c_place, str) else "",
+                place_uid=f" {c_place} " if isinstance(c_place, str) and c_place else "",
             )
         )
     return entries

@@ -44,7 +44,13 @@ class SearchEntry(models.Model):
     )
     date_lo = models.DateField(null=True, blank=True)
     date_hi = models.DateField(null=True, blank=True)
-    place_uid = models.CharField(max_length=64, blank=True)
+    # Altering a column of this table on SQLite rebuilds it and drops the FTS5 triggers: see
+    # migration 0003 for the steps such a migration needs.
+    place_uid = models.CharField(
+        max_length=2000,
+        blank=True,
+        help_text="' uid uid ': the places a page mentions, or an event's place.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

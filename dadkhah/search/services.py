@@ -328,7 +328,7 @@ def _facets(entries: list[SearchEntry], clearance: Level) -> dict[str, list[tupl
     documents = Counter(
         (e.group.removeprefix("item:"), e.title) for e in entries if e.kind == "page"
     )
-    places = Counter(e.place_uid for e in entries if e.place_uid)
+    places = Counter(uid for e in entries for uid in e.place_uid.split())
     labels = {p.uid: str(p) for p in visible_records(Place, clearance).filter(uid__in=list(places))}
     return {
         "kind": [(k, k, n) for k, n in kinds.most_common()],
