@@ -64,6 +64,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Empty means the provider's default.",
     ),
     Setting(
+        "names_cache",
+        "DADKHAH_NAMES_CACHE",
+        "",
+        "Directory for the compiled names lexicon (a cache, rebuilt when stale). Unset means "
+        "DADKHAH_HOME/cache when DADKHAH_HOME is set, else $XDG_CACHE_HOME/dadkhah or "
+        "~/.cache/dadkhah; set but empty "
+        "means no file (the lexicon is compiled in memory at each start).",
+    ),
+    Setting(
         "require_all",
         "DADKHAH_REQUIRE_ALL",
         "0",

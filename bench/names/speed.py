@@ -16,7 +16,11 @@ same cache state; the table gives the median and the best.
   - *new names of known words*: the caches of whole names emptied, those of words kept, as
     when a new list arrives made of words seen before;
   - *a list from empty caches*: every row of the list, in order, from empty caches;
-  - *cached*: the same rows again.
+  - *cached*: the same rows again;
+  - *a new list in a fresh process*: every row, in a new Python process, timed from before
+    ``import dadkhah.names``: loading the library and the compiled lexicon (``compiled.py``)
+    included; and the same when no compiled file may be used, so that the lexicon is built
+    from its data files in the process.
 - ``similarity``
   - *cold*: every cache empty; pairs of names never seen;
   - *blocked pairs*: the pairs linkage compares (rows that share a ``match_keys`` key), once
@@ -32,8 +36,11 @@ same cache state; the table gives the median and the best.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -65,6 +72,41 @@ def timed(
         wall_rates.append(count / wall)
     print(
         f"| {label} | {count:,} | {statistics.median(cpu_rates):,.0f} {unit}/s "
+        f"| {max(cpu_rates):,.0f} | {statistics.median(wall_rates):,.0f} |"
+    )
+
+
+_FRESH = """
+import sys, time
+names = sys.stdin.read().split("\\n")
+cpu, wall = time.process_time(), time.perf_counter()
+from dadkhah.names import match_keys
+for name in names:
+    match_keys(name)
+print(time.process_time() - cpu, time.perf_counter() - wall)
+"""
+
+
+def fresh(label: str, rows: list[str], repeat: int, environ: dict[str, str]) -> None:
+    """Time ``match_keys`` over ``rows`` in a new process, from before ``import dadkhah.names``
+    (loading the library and its lexicon included) to the last row."""
+    cpu_rates: list[float] = []
+    wall_rates: list[float] = []
+    text = "\n".join(rows)
+    for _ in range(repeat):
+        done = subprocess.run(
+            [sys.executable, "-c", _FRESH],
+            input=text,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, **environ},
+        )
+        cpu, wall = (float(x) for x in done.stdout.split())
+        cpu_rates.append(len(rows) / cpu)
+        wall_rates.append(len(rows) / wall)
+    print(
+        f"| {label} | {len(rows):,} | {statistics.median(cpu_rates):,.0f} names/s "
         f"| {max(cpu_rates):,.0f} | {statistics.median(wall_rates):,.0f} |"
     )
 
@@ -177,6 +219,13 @@ def main() -> None:
         rows_keyed,
         each(match_keys, rows),
         r,
+    )
+    fresh("match_keys, a new list in a fresh process (load included)", rows, r, {})
+    fresh(
+        "match_keys, a new list in a fresh process, no compiled lexicon file (built)",
+        rows,
+        r,
+        {"DADKHAH_NAMES_CACHE": ""},
     )
     timed(
         "similarity, cold (new names, empty caches)",

@@ -83,11 +83,13 @@ def _make(name: str) -> str:
         sa = a.skeleton
         sb = b.skeleton
         if sa and sb:
-            keys = (
-                f"c:{sa}{sb}{a.marked.replace(_MARK, b.marker)}{b.marked.replace(_MARK, a.marker)}"
-            )
             if a.short_marked or b.short_marked:
                 keys = f"c:{sa}{sb}{_two(a, b)}"
+            else:
+                keys = (
+                    f"c:{sa}{sb}{a.marked.replace(_MARK, b.marker)}"
+                    f"{b.marked.replace(_MARK, a.marker)}"
+                )
             if len(_KEYS) >= _KEYS_MAX:
                 _KEYS.clear()
             _KEYS[name] = keys

@@ -29,7 +29,16 @@ from rapidfuzz.distance import OSA
 from dadkhah.names.normalization import normalize
 from dadkhah.names.spelling import fold, light_fold
 
-__all__ = ["Lexicon", "lexicon", "fa_key", "latin_key", "spelling_key", "DATA"]
+__all__ = [
+    "Lexicon",
+    "Affix",
+    "lexicon",
+    "build_lexicon",
+    "fa_key",
+    "latin_key",
+    "spelling_key",
+    "DATA",
+]
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -435,9 +444,17 @@ def _near(lex: Lexicon, query: str, *, persian: bool) -> tuple[tuple[str, ...], 
 # ---------------------------------------------------------------------------------- load
 @cache
 def lexicon() -> Lexicon:
-    """The lexicon, built from the data files on first use."""
-    manifest = yaml.safe_load((DATA / "lexicon.yaml").read_text(encoding="utf-8"))
-    files = {name: DATA / file for name, file in manifest["files"].items()}
+    """The lexicon, loaded on first use: from the compiled file when it is current, else built
+    from the data files (see ``compiled``)."""
+    from dadkhah.names.compiled import compiled  # it builds on this module
+
+    return compiled().lexicon
+
+
+def build_lexicon(data: Path = DATA) -> Lexicon:
+    """Build the lexicon from the data files in ``data`` (``lexicon()`` is the one to use)."""
+    manifest = yaml.safe_load((data / "lexicon.yaml").read_text(encoding="utf-8"))
+    files = {name: data / file for name, file in manifest["files"].items()}
     lex = Lexicon(version=int(manifest["version"]))
     for row in _rows(files["affixes"]):
         affix = Affix(

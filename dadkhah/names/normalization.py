@@ -110,7 +110,8 @@ def is_persian_char(text: str) -> bool:
 def _letters_slow(name: str) -> str:
     """Any text: compatibility decomposition, case folding, then the character table."""
     text = unicodedata.normalize("NFKD", name.translate(_PRE))
-    return unicodedata.normalize("NFKD", text.casefold()).translate(_CHARS)
+    # decomposing or case folding can make an apostrophe (ŉ → ʼn): remove it too
+    return unicodedata.normalize("NFKD", text.casefold()).translate(_PRE).translate(_CHARS)
 
 
 # Text made only of ASCII and the Arabic block (nearly every name) takes one translate with a

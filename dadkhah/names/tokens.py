@@ -34,15 +34,13 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+from dadkhah.names.compiled import SkeletonParts, WordFeatures, compiled, word_features
 from dadkhah.names.lexicon import lexicon, spelling_key
 from dadkhah.names.normalization import normalize, plain_word
 from dadkhah.names.spelling import (
     fold,
-    full_table,
     is_persian,
-    latin_forms,
     light_fold,
-    persian_skeleton,
     romanize,
 )
 
@@ -136,29 +134,20 @@ class Token:
     keys: frozenset[str]  # lexicon keys (Persian spellings) of this spelling; empty when unknown
     ident: frozenset[str]  # the names it most likely is
 
-    def __init__(self, text: str, serial: int) -> None:
+    def __init__(self, text: str, serial: int, features: WordFeatures) -> None:
         self.text = text
         self.serial = serial
-        self.persian = persian = is_persian(text)
-        if persian:
-            skel = persian_skeleton(text)
-            self.starts = self.ends = _NONE
-        else:
-            folded, skel = latin_forms(text)
-            lex = lexicon()
-            self.starts = lex.fold_starts.get(folded[:-2], _NONE)
-            self.ends = lex.fold_ends.get(folded[2:], _NONE)
-        self.skeleton = skel
-        parts = _SKELETON_PARTS.get(skel)
-        if parts is None:
-            parts = _SKELETON_PARTS[skel] = _skeleton_parts(skel)
         (
+            self.persian,
+            self.skeleton,
+            self.starts,
+            self.ends,
             self.deletions,
             self.short_deletions,
             self.marked,
             self.short_marked,
             self.marker,
-        ) = parts
+        ) = features
         self.row = {}
         self.ready = False
 
@@ -166,71 +155,49 @@ class Token:
         return f"Token({self.text!r}, serial={self.serial})"
 
 
-_NONE: frozenset[int] = frozenset()
-
-# The consonants that mark a token in another token's blocking key (its first two) are taken in
-# a coarser class, so that letters Persian writes with one shape and different dots (ب پ ت,
-# ر ز ژ) still agree; an initial h (ح ه, often dropped) is skipped.
-_MARKER = full_table(str.maketrans("ptzj", "bbrr"))
-
-# (deletions, short deletions, marked, short marked, marker)
-_Parts = tuple[tuple[str, ...], tuple[str, ...], str, str, str]
-
-
-def _marker(skel: str) -> str:
-    rest = skel.lstrip("h") or skel
-    return rest[:2].translate(_MARKER)
-
-
-def _skeleton_parts(skel: str) -> _Parts:
-    """The parts of blocking keys that depend only on a skeleton; see ``Token``."""
-    n = len(skel)
-    if n < 2:
-        forms = [skel]
-    else:
-        # a skeleton has no doubled letter, so deleting one letter makes at most one, where
-        # its neighbours meet: squeezing it leaves one of them
-        forms = sorted(
-            {
-                skel,
-                *[
-                    skel[:i] + skel[i + 2 :]
-                    if 0 < i < n - 1 and skel[i - 1] == skel[i + 1]
-                    else skel[:i] + skel[i + 1 :]
-                    for i in range(n)
-                ],
-            }
-        )
-    deletions = tuple(["d:" + f + "|" for f in forms if len(f) > 1])
-    short = tuple(["d:" + f + "|" for f in forms if len(f) <= 1])
-    return (
-        deletions,
-        short,
-        "\x00" + "\x01\x00".join(deletions) + "\x01" if deletions else "",
-        "\x00" + "\x01\x00".join(short) + "\x01" if short else "",
-        _marker(skel),
-    )
-
-
-_SKELETON_PARTS: dict[str, _Parts] = {}
+# what blocking needs of each word the lexicon lists (``compiled``), filled on first use
+_FEATURES: dict[str, WordFeatures] = {}
+# the words of _FEATURES that are plain in any name: neither bound nor in a title (``_plain``)
+_PLAIN_KNOWN: set[str] = set()
+# ``compiled.skeleton_parts`` by skeleton: the lexicon's, and those of other words seen
+_SKELETON_PARTS: dict[str, SkeletonParts] = {}
 
 #: Every token made since the last ``reset``; a token's serial is its index.
 TOKENS: list[Token] = []
 _BY_TEXT: dict[str, Token] = {}
 _TOKENS_MAX = 1 << 19
-# the lexicon's Persian given names and surnames (filled with the first token)
+# the lexicon's Persian given names and surnames (filled with the first token, with _FEATURES)
 _GIVEN: set[str] = set()
 _SURNAMES: set[str] = set()
+
+
+def _load() -> None:
+    """Fill the tables taken from the lexicon (on the first token)."""
+    found = compiled()
+    _FEATURES.update(found.features)
+    titles = found.lexicon.title_starts
+    _PLAIN_KNOWN.update(
+        word
+        for word in found.features
+        if word not in _BOUND and word not in titles and _SEYYED_SEARCH(word) is None
+    )
+    _SKELETON_PARTS.update(found.parts)
+    _GIVEN.update(found.lexicon.given)
+    _SURNAMES.update(found.lexicon.surnames)
 
 
 def token(text: str) -> Token:
     """The token of one normalized word (made once)."""
     found = _BY_TEXT.get(text)
     if found is None:
-        if not _GIVEN:
-            _GIVEN.update(lexicon().given)
-            _SURNAMES.update(lexicon().surnames)
-        found = _BY_TEXT[text] = Token(text, len(TOKENS))
+        features = _FEATURES.get(text)
+        if features is None:
+            if not _GIVEN:
+                _load()
+                features = _FEATURES.get(text)
+            if features is None:
+                features = word_features(text, lexicon(), _SKELETON_PARTS)
+        found = _BY_TEXT[text] = Token(text, len(TOKENS), features)
         TOKENS.append(found)
     return found
 
@@ -455,7 +422,7 @@ def _plain(word: str) -> Token | None:
             _NOT_PLAIN.clear()
         _NOT_PLAIN.add(word)
         return None
-    if (
+    if normalized not in _PLAIN_KNOWN and (
         normalized in _BOUND
         or normalized in lexicon().title_starts
         or _SEYYED_SEARCH(normalized) is not None
@@ -618,6 +585,8 @@ def reset() -> None:
     _SPECIAL.clear()
     _NOT_PLAIN.clear()
     _SKELETON_PARTS.clear()
+    if _GIVEN:  # the lexicon's skeletons stay
+        _SKELETON_PARTS.update(compiled().parts)
 
 
 def full() -> bool:
