@@ -8,7 +8,9 @@ runs the pipeline on DuckDB and reports, as one JSON line:
   keys, training, scoring and clustering (``model.link``'s own timings), and the total;
 - the number of comparisons (pairs scored after blocking) and the blocking statistics;
 - the peak resident memory of that process (``resource.getrusage``, which includes DuckDB's
-  memory since it runs in-process), and the resident memory after each stage (``/proc``).
+  memory since it runs in-process), and the resident memory after each stage (``/proc``);
+- the CPU time of that process (user + system, all threads): on a shared machine, wall time
+  depends on the load, CPU time much less.
 
 The machine is shared, so the load average is printed before and after each run.
 
@@ -47,6 +49,11 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def write(records: int, seed: int, directory: Path) -> dict[str, Any]:
     """Write about ``records`` rows over ``LISTS`` lists into ``directory``."""
     from synth import generate, people_for, write_csvs
@@ -71,6 +78,7 @@ def run(paths: list[Path], seed: int) -> dict[str, Any]:
 
     seconds: dict[str, float] = {}
     rss: dict[str, float] = {"start": _rss_mib()}
+    cpu_start = _cpu_seconds()
     started = time.perf_counter()
     records = []
     problems = 0
@@ -90,6 +98,7 @@ def run(paths: list[Path], seed: int) -> dict[str, Any]:
     rss["link"] = _rss_mib()
     seconds.update({k: v for k, v in result.seconds.items() if k != "total"})
     seconds["total"] = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_start
     return {
         "records": len(frame),
         "problems": problems,
@@ -101,16 +110,20 @@ def run(paths: list[Path], seed: int) -> dict[str, Any]:
         "seconds": seconds,
         "rss_mib": rss,
         "peak_mib": _peak_mib(),
+        "cpu_seconds": cpu,
     }
 
 
 def _child(args: list[str]) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), *args],
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    if out.returncode != 0:  # e.g. killed for want of memory (-9): say so, with its stderr
+        tail = "\n".join(out.stderr.strip().splitlines()[-20:])
+        raise SystemExit(f"child {args[-1]!r} failed with status {out.returncode}:\n{tail}")
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -146,10 +159,15 @@ def main() -> None:
         found = _child(["--seed", str(seed), "--child-run", *made["files"]])
         wall = time.perf_counter() - started
         print(f"  load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        print(f"  wall {wall:.1f} s (child process, imports included)")
+        print(
+            f"  wall {wall:.1f} s (child process, imports included); CPU "
+            f"{found['cpu_seconds']:.1f} s (user + system, from reading to clustering)"
+        )
         print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in found["seconds"].items()))
         print(
-            f"  comparisons {found['comparisons']}, pairs kept {found['pairs_kept']}, "
+            f"  comparisons {found['comparisons']} "
+            f"({found['comparisons'] / max(1, found['records']):.1f} per record), "
+            f"pairs kept {found['pairs_kept']}, "
             f"clusters {found['clusters']}, problems {found['problems']}"
         )
         print(f"  blocking {found['blocking']}")

@@ -4,12 +4,13 @@
 columns as in ``docs/design/2026-11-21-linkage.md``) and returns the scored pairs, the clusters
 and the trained model. Method, in plain words, in ``docs/linkage.md``:
 
-- **Blocking.** Two records are compared when they share a name key (``names.match_keys``,
-  which agree across scripts and spellings), or the same birth year and city. A key shared by
-  more than ``LinkConfig.max_block`` records (a very common name) is combined with the birth
-  year, then also with the city; a year-and-city block of more than ``max_place_block`` records
-  with the gender, then the prison; a block still larger is left out, and the counts are
-  reported in ``LinkResult.blocking``.
+- **Blocking** (:mod:`dadkhah.linkage.blocking`). Two records are compared when they share the
+  whole-name key (``name_tf``), a match key (``names.match_keys``, which agree across scripts
+  and spellings), or the same birth year and city. A block above its cap (``LinkConfig.max_block``,
+  ``max_key_block``, ``max_place_block``) is narrowed (by birth year window, city, prison or
+  father's name; by gender, then prison, for year-and-city) or left out, so the comparisons per
+  record stay bounded; the counts are reported in ``LinkResult.blocking``. The pairs are
+  counted, then scored keeping only those above ``keep_pairs``.
 - **Comparisons.** Full name and father's name through ``names.similarity``, registered as the
   SQL function ``dadkhah_name_similarity`` in DuckDB and in Spark (one implementation, two
   engines); birth year exact or within one year; city, prison and gender through the gazetteer
@@ -17,8 +18,11 @@ and the trained model. Method, in plain words, in ``docs/linkage.md``:
   Term-frequency adjustment on the exact whole-name level, so two "Mohammad Mohammadi" weigh
   less than two "Bahman Yazdanpanah". Every SQL condition is portable, so a model trained on
   one engine scores on the other.
-- **Training without labels.** u from random pairs (seeded), the prior from deterministic rules,
-  m by expectation maximisation over two blocking rules. With reviewers' judgements, m is then
+- **Training without labels.** m of the full-name levels measured on ``dadkhah.names``'
+  labelled pairs (``data/name_m.yaml``) and fixed; m of the other fields by expectation
+  maximisation on pairs sharing the whole-name key; the prior from that EM round by Bayes'
+  rule; u from random pairs (seeded), the matches among them taken out; every "all other" m
+  floored (``LinkConfig.m_floor``). With reviewers' judgements, m of every level is then
   re-estimated from the accepted pairs (when there are at least ``LinkConfig.min_labels``);
   accepted and rejected pairs also bind the clustering (:mod:`dadkhah.linkage.cluster`).
 
@@ -30,14 +34,18 @@ from __future__ import annotations
 import copy
 import datetime
 import logging
+import re
+import shutil
 import time
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
 
+from dadkhah.linkage import blocking as _blocking
 from dadkhah.linkage.cluster import Judgement, clusters
 from dadkhah.names import similarity
 
@@ -52,6 +60,8 @@ VERSION = "linkage-model-1"
 UDF = "dadkhah_name_similarity"
 #: Output names of the comparisons (``gamma_<name>``, ``bf_<name>`` columns of the pairs).
 COMPARISONS = ("name", "father", "birth_year", "city", "prison", "death", "gender")
+#: m of the full-name levels, measured by ``bench/linkage/name_m.py`` (versioned data).
+NAME_M = Path(__file__).parent / "data" / "name_m.yaml"
 
 _EPOCH = datetime.date(1970, 1, 1)
 _REQUIRED = (
@@ -84,16 +94,26 @@ class LinkConfig:
     backend: Literal["duckdb", "spark"] = "duckdb"
     seed: int = 1988
     max_pairs_u: float = 2e6  # random pairs for the u estimates
-    em_rules: tuple[tuple[str, ...], ...] = (("name_tf",), ("birth_year", "city_key"))
+    # EM trains every field but the full name, whose m is measured (data/name_m.yaml)
+    em_rules: tuple[tuple[str, ...], ...] = (("name_tf",),)
     em_fallback_rules: tuple[tuple[str, ...], ...] = (
         ("birth_year",),
         ("city_key", "prison_key"),
         ("father_norm",),
     )  # tried while a comparison is left untrained by em_rules
     em_max_pairs: float = 2e6  # blocked pairs sampled per EM round at most
-    prior_recall: float = 0.6  # recall assumed for the deterministic rules (prior)
-    max_block: int = 300  # a blocking key shared by more records is narrowed
+    prior: Literal["em", "rules"] = "em"  # the prior from the first EM round, or from rules
+    prior_recall: float = 0.6  # recall assumed for the deterministic rules (prior="rules")
+    u_without_matches: bool = True  # take the matches among random pairs out of u
+    # least m of every disagreement ("all other") level: lists contain errors (a year, a
+    # place or a date miscopied), so no single disagreeing field may veto a pair
+    m_floor: float = 0.01
+    label_weight: float = 50.0  # the trained m counts as this many labelled pairs
+    max_block: int = 300  # a whole-name key (name_tf) shared by more records is narrowed
+    max_key_block: int = 30  # the same for a match key (names.match_keys)
     max_place_block: int = 30  # the same for a birth year + city block
+    threads: int = 2  # DuckDB threads
+    memory_limit: str = "6GB"  # DuckDB's memory limit; beyond it, it spills to a temp directory
     strong: float = 0.99  # bridges below this may be cut (cluster rule)
     keep_pairs: float = 0.05  # pairs scoring below this are not returned (counted only)
     min_labels: int = 5  # accepted judgements needed to re-estimate m from labels
@@ -113,10 +133,42 @@ class LinkResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _similarity(a: str | None, b: str | None) -> float | None:
-    if a is None or b is None:
-        return None
-    return float(similarity(a, b))
+_SIMILARITY_CACHE = 1 << 20  # name pairs remembered by one engine's UDF at most
+
+
+def _similarity_function() -> Callable[[str | None, str | None], float | None]:
+    """``names.similarity`` as the engines call it (None when a name is missing), remembering
+    each pair of names it has scored: a pair without the same whole-name key meets up to
+    three similarity levels, and names repeat (Zipf), most of all fathers' names."""
+    known: dict[tuple[str, str], float] = {}
+
+    def score(a: str | None, b: str | None) -> float | None:
+        if a is None or b is None:
+            return None
+        found = known.get((a, b))
+        if found is None:
+            if len(known) >= _SIMILARITY_CACHE:
+                known.clear()
+            found = known[(a, b)] = float(similarity(a, b))
+        return found
+
+    return score
+
+
+def _arrow_similarity() -> Callable[[Any, Any], Any]:
+    """The vectorized form DuckDB calls once per batch of rows (Arrow arrays in and out)."""
+    import pyarrow as pa  # type: ignore[import-untyped]  # a dependency of Splink; no stubs
+
+    score = _similarity_function()
+    double = pa.float64()
+
+    def batch(a: Any, b: Any) -> Any:
+        return pa.array(
+            [score(x, y) for x, y in zip(a.to_pylist(), b.to_pylist(), strict=True)],
+            type=double,
+        )
+
+    return batch
 
 
 def _days(value: Any) -> int | None:
@@ -128,76 +180,15 @@ def _days(value: Any) -> int | None:
 
 
 def _narrow(
-    frame: pd.DataFrame, max_block: int, max_place_block: int
+    frame: pd.DataFrame, max_block: int, max_place_block: int, max_key_block: int = 30
 ) -> tuple[list[list[str]], list[str | None], dict[str, int]]:
-    """Blocking keys per record, common keys narrowed, and the year-and-place block.
-
-    A key shared by more than ``max_block`` records is replaced by key + birth year; one
-    still too common by key + birth year + city; one still too common is left out. The
-    birth year + city block is narrowed the same way by gender, then prison, down to
-    ``max_place_block`` records (it is a recall aid: every record in it meets every other).
-    """
-    years = [None if pd.isna(y) else int(y) for y in frame["birth_year"]]
-    cities = [None if c is None or pd.isna(c) else str(c) for c in frame["city_key"]]
-    keys: list[list[str]] = [
-        sorted(set(k)) if isinstance(k, list | tuple | set) else [] for k in frame["name_keys"]
-    ]
-    stats = {"keys": 0, "narrowed_keys": 0, "dropped_keys": 0}
-    narrowers: list[list[str | None]] = [
-        [None] * len(years),
-        [None if y is None else str(y) for y in years],
-        list(cities),
-    ]
-    current = keys
-    for stage in range(len(narrowers)):
-        counts = Counter(key for ks in current for key in ks)
-        if stage == 0:
-            stats["keys"] = len(counts)
-        common = {key for key, n in counts.items() if n > max_block}
-        if stage == 0:
-            stats["narrowed_keys"] = len(common)
-        if not common:
-            break
-        if stage + 1 == len(narrowers):
-            stats["dropped_keys"] = len(common)
-            current = [[k for k in ks if k not in common] for ks in current]
-            break
-        nxt = narrowers[stage + 1]
-        current = [
-            [k for k in ks if k not in common]
-            + ([f"{k}\x1e{nxt[i]}" for k in ks if k in common] if nxt[i] is not None else [])
-            for i, ks in enumerate(current)
-        ]
-    # the year-and-place block, narrowed by gender, then prison, when too large
-    genders = [None if g is None or pd.isna(g) else str(g) for g in frame["gender"]]
-    prisons = [None if p is None or pd.isna(p) else str(p) for p in frame["prison_key"]]
-    places: list[str | None] = [
-        f"{y}\x1e{c}" if y is not None and c is not None else None
-        for y, c in zip(years, cities, strict=True)
-    ]
-    stats["narrowed_year_place_blocks"] = 0
-    for extra in (genders, prisons):
-        place_counts = Counter(p for p in places if p is not None)
-        big = {p for p, n in place_counts.items() if n > max_place_block}
-        if not big:
-            break
-        stats["narrowed_year_place_blocks"] += len(big)
-        places = [
-            (None if e is None else f"{p}\x1e{e}") if p in big else p
-            for p, e in zip(places, extra, strict=True)
-        ]
-    place_counts = Counter(p for p in places if p is not None)
-    big = {p for p, n in place_counts.items() if n > max_place_block}
-    stats["dropped_year_place_blocks"] = len(big)
-    places = [None if p in big else p for p in places]
-    stats["records_without_block"] = sum(
-        1 for ks, p in zip(current, places, strict=True) if not ks and p is None
-    )
-    return current, places, stats
+    """Blocking keys per record (narrowed) and the year-and-place block:
+    :func:`dadkhah.linkage.blocking.narrow`."""
+    return _blocking.narrow(frame, max_block, max_key_block, max_place_block)
 
 
 def _engine_frame(
-    frame: pd.DataFrame, max_block: int, max_place_block: int
+    frame: pd.DataFrame, max_block: int, max_place_block: int, max_key_block: int = 30
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """The table the engine sees: portable types only (dates as day numbers)."""
     missing = [c for c in _REQUIRED if c not in frame.columns]
@@ -206,7 +197,7 @@ def _engine_frame(
     if frame["unique_id"].duplicated().any():
         dup = frame.loc[frame["unique_id"].duplicated(), "unique_id"].iloc[0]
         raise ValueError(f"unique_id repeats in the prepared frame: {dup!r}")
-    keys, places, stats = _narrow(frame, max_block, max_place_block)
+    keys, places, stats = _narrow(frame, max_block, max_place_block, max_key_block)
 
     def text(col: str) -> list[str | None]:
         return [
@@ -253,9 +244,33 @@ def _else() -> dict[str, Any]:
     return _level("ELSE", "all other")
 
 
+@cache
+def name_m(path: Path = NAME_M) -> dict[str, float]:
+    """m of each full-name level (by label) from ``data/name_m.yaml``, measured by
+    ``bench/linkage/name_m.py`` on ``dadkhah.names``' labelled pairs; ValueError if unusable."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        m = {str(k): float(v) for k, v in data["name"]["m"].items()}
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: no usable name m probabilities ({exc})") from exc
+    if not m or any(not 0.0 < v < 1.0 for v in m.values()) or abs(sum(m.values()) - 1) > 1e-3:
+        raise ValueError(f"{path}: name m probabilities must lie in (0, 1) and sum to 1: {m}")
+    return m
+
+
 def _comparisons() -> list[dict[str, Any]]:
     """The comparisons of the design note, as portable SQL (DuckDB and Spark alike: plain
-    lower-case identifiers, never quoted, as Spark reads "x" as a string)."""
+    lower-case identifiers, never quoted, as Spark reads "x" as a string). The m of the
+    full-name levels is measured (:func:`name_m`) and fixed: EM does not change it."""
+    measured = name_m()
+
+    def fixed(level: dict[str, Any]) -> dict[str, Any]:
+        label = level["label_for_charts"]
+        if label not in measured:
+            raise ValueError(f"{NAME_M}: no m for the name level {label!r}")
+        return {**level, "m_probability": measured[label], "fix_m_probability": True}
 
     def sim(col: str, at: float) -> dict[str, Any]:
         return _level(f"{UDF}({col}_l, {col}_r) >= {at}", f"similarity >= {at}")
@@ -276,16 +291,21 @@ def _comparisons() -> list[dict[str, Any]]:
             "comparison_description": "full name: whole-name key, then names.similarity",
             "comparison_levels": [
                 _null("name_norm"),
-                exact(
-                    "name_tf",
-                    "same whole-name key",
-                    tf_adjustment_column="name_tf",
-                    tf_adjustment_weight=1.0,
+                *map(
+                    fixed,
+                    [
+                        exact(
+                            "name_tf",
+                            "same whole-name key",
+                            tf_adjustment_column="name_tf",
+                            tf_adjustment_weight=1.0,
+                        ),
+                        sim("name_norm", 0.9),
+                        sim("name_norm", 0.7),
+                        sim("name_norm", 0.5),
+                        _else(),
+                    ],
                 ),
-                sim("name_norm", 0.9),
-                sim("name_norm", 0.7),
-                sim("name_norm", 0.5),
-                _else(),
             ],
         },
         {
@@ -360,16 +380,24 @@ def _settings() -> Any:
 
 def _db_api(config: LinkConfig, spark: SparkSession | None) -> Any:
     if config.backend == "duckdb":
+        import tempfile
+
         import duckdb
         from splink import DuckDBAPI
 
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", config.memory_limit.strip()):
+            raise ValueError(f"memory_limit must look like '8GB': {config.memory_limit!r}")
         con = duckdb.connect(":memory:")
-        con.execute("SET threads TO 2")
+        con.execute(f"SET threads TO {int(config.threads)}")
+        con.execute(f"SET memory_limit = '{config.memory_limit.strip()}'")
+        spill = tempfile.mkdtemp(prefix="dadkhah-duckdb-")  # removed by link()
+        con.execute(f"SET temp_directory = '{spill}'")
         con.create_function(  # type: ignore[call-overload]  # stubs lack null_handling
             UDF,
-            _similarity,
+            _arrow_similarity(),
             [duckdb.sqltype("VARCHAR"), duckdb.sqltype("VARCHAR")],
             duckdb.sqltype("DOUBLE"),
+            type="arrow",
             null_handling="special",
             side_effects=False,
         )
@@ -380,7 +408,7 @@ def _db_api(config: LinkConfig, spark: SparkSession | None) -> Any:
         from pyspark.sql.types import DoubleType
         from splink import SparkAPI
 
-        spark.udf.register(UDF, _similarity, DoubleType())
+        spark.udf.register(UDF, _similarity_function(), DoubleType())
         if spark.sparkContext.getCheckpointDir() is None:  # Splink breaks lineage by it
             import tempfile
 
@@ -403,11 +431,23 @@ _COLUMNS_OF = {
 
 
 def _train(linker: Any, sdf: Any, config: LinkConfig, notes: list[str], n_records: int) -> Any:
-    """Train u, the prior and m (EM); returns the linker (rebuilt if an EM round failed).
+    """Train u, the prior and m; returns the linker (rebuilt if an EM round failed).
 
-    An EM round trains every comparison but those its blocking rule uses. A round that fails
-    (Splink refuses an m of 0, which small samples produce) is undone and noted; while a
-    comparison is still untrained, the fallback rules are tried in turn.
+    1. A first prior from deterministic rules (the same whole-name key and the same birth
+       year or father's name, assumed to find ``prior_recall`` of the matches): EM's starting
+       point, and the prior itself when ``config.prior == "rules"``.
+    2. u from random pairs (seeded).
+    3. m by EM: an EM round trains every comparison but those its blocking rule uses; the m of
+       the full name is measured (:func:`name_m`) and fixed. A round that fails (Splink refuses
+       an m of 0, which small samples produce) is undone and noted; while a comparison is
+       still untrained, the fallback rules are tried in turn.
+    4. Every "all other" m is floored at ``config.m_floor`` (:func:`_floor_m`).
+    5. The prior from the first EM round (``config.prior == "em"``): :func:`_prior_from_em`.
+    6. The matches among the random pairs taken out of u (:func:`_u_without_matches`), and
+       the levels' Bayes factors made non-increasing (:func:`_monotone`).
+
+    :func:`link` then registers the name frequencies without each record's own person
+    (:func:`_name_tf_without_self`), with a trained model and with one passed in alike.
     """
     from splink import Linker, block_on
 
@@ -427,30 +467,197 @@ def _train(linker: Any, sdf: Any, config: LinkConfig, notes: list[str], n_record
         notes.append(f"no pair met the deterministic rules: prior set to {floor:.3g}")
         linker = Linker(sdf, settings, log_level=logging.ERROR)
     linker.training.estimate_u_using_random_sampling(max_pairs=config.max_pairs_u, seed=config.seed)
-    untrained = set(COMPARISONS)
+    untrained = set(COMPARISONS) - {"name"}  # the name's m is measured, not trained
     rules = [(cols, False) for cols in config.em_rules]
     rules += [(cols, True) for cols in config.em_fallback_rules]
+    first: Any = None  # the first EM round that ran: it gives the prior
     for cols, fallback in rules:
         if fallback and not untrained:
             break
         snapshot = linker.misc.save_model_to_json()
         try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
+            session = linker.training.estimate_parameters_using_expectation_maximisation(
                 block_on(*cols), max_pairs=config.em_max_pairs
             )
         except Exception as exc:  # noqa: BLE001 - Splink raises plain exceptions here
             notes.append(f"EM blocked on {'+'.join(cols)} failed and was undone: {exc}")
             linker = Linker(sdf, snapshot, log_level=logging.ERROR)
             continue
+        if first is None:
+            first = session
         untrained -= {c for c, used in _COLUMNS_OF.items() if not used & set(cols)}
     if untrained:
         notes.append(f"m left at Splink's defaults for: {', '.join(sorted(untrained))}")
+    _floor_m(linker, config.m_floor)
+    if config.prior == "em":
+        if first is None:
+            notes.append("no EM round ran: the prior comes from the deterministic rules")
+        else:
+            linker._settings_obj._probability_two_random_records_match = _prior_from_em(
+                linker, first
+            )
+    if config.u_without_matches:
+        prior = float(linker._settings_obj._probability_two_random_records_match)
+        sampled = min(config.max_pairs_u, n_records * (n_records - 1) / 2)
+        _u_without_matches(linker, prior, sampled)
+    _monotone(linker)
     return linker
+
+
+def _prior_from_em(linker: Any, session: Any) -> float:
+    """The prior (two random records match) from an EM round, by Bayes' rule.
+
+    EM estimates the share s of matches among the pairs it was given (those its blocking rule
+    keeps, e.g. the same whole-name key). P(match) = P(rule) * P(match | rule) / P(rule |
+    match) = u * s / m, with u the rule's level counted on random pairs (all of them, the
+    matches among them included: that is what random sampling measures) and m its measured
+    or trained m; so no recall is assumed. (Splink's odds form, odds(s) * u / m, needs u among
+    non-matches only; with u from random pairs it overshoots, without bound as s nears 1.)
+    """
+    share = min(
+        max(float(session.core_model_settings.probability_two_random_records_match), 0.0), 1.0
+    )
+    prior = share
+    for info in session._comparison_levels_to_reverse_blocking_rule:
+        comparison = linker._settings_obj._get_comparison_by_output_column_name(
+            info["comparison"].output_column_name
+        )
+        level = comparison._get_comparison_level_by_comparison_vector_value(
+            info["level"].comparison_vector_value
+        )
+        prior *= float(level.u_probability) / float(level.m_probability)
+    return min(max(prior, 1e-12), 0.5)
+
+
+def _u_without_matches(linker: Any, prior: float, sampled: float) -> None:
+    """Take the matches out of u. Random pairs contain matches (a share ``prior`` of them), so
+    the level counts on random pairs are prior * m + (1 - prior) * u; solved for u, and
+    normalised. Matters where m / u is of the order of 1 / prior: the name levels of lists
+    that name the same people. A level whose random pairs are nearly all matches is left at
+    no less than one standard error of its count among the ``sampled`` random pairs
+    (sqrt(count) / sampled): below that, the sample cannot tell how rare it is among
+    non-matches."""
+    for comparison in linker._settings_obj.comparisons:
+        levels = comparison._comparison_levels_excluding_null
+        u = [
+            max(
+                (float(level.u_probability) - prior * float(level.m_probability)) / (1 - prior),
+                (float(level.u_probability) / max(sampled, 1.0)) ** 0.5,
+            )
+            for level in levels
+        ]
+        for level, value in zip(levels, u, strict=True):
+            level.u_probability = value / sum(u)
+
+
+def _floor_m(linker: Any, floor: float) -> None:
+    """Raise the m of every "all other" level to at least ``floor`` (the other levels of its
+    comparison shrink in proportion), so that one disagreeing field, which a list's error
+    can produce in a true match, weighs against the pair but cannot veto it."""
+    for comparison in linker._settings_obj.comparisons:
+        levels = comparison._comparison_levels_excluding_null
+        # every m written out (a level EM never saw has Splink's default): saved with the model
+        m = [float(level.m_probability) for level in levels]
+        m = [v / sum(m) for v in m]
+        others = [i for i, level in enumerate(levels) if level._is_else_level]
+        if others and m[others[0]] < floor:
+            rest = sum(v for i, v in enumerate(m) if i != others[0])
+            m = [floor if i == others[0] else v * (1.0 - floor) / rest for i, v in enumerate(m)]
+        for level, value in zip(levels, m, strict=True):
+            level.m_probability = value
+
+
+def _monotone(linker: Any) -> None:
+    """Make the Bayes factors of every comparison's levels non-increasing in the order of the
+    levels (strongest first, "all other" last), by pooling adjacent levels that break it
+    (pool-adjacent-violators, each level keeping its m and taking u = m / the pooled factor,
+    so u still sums to one). A level of lower agreement cannot be stronger evidence than a
+    higher one; where the estimates say so (a rare level's u rests on a handful of random
+    pairs; a floored "all other" m exceeds the m of "within 31 days"), it is noise."""
+    for comparison in linker._settings_obj.comparisons:
+        levels = comparison._comparison_levels_excluding_null
+        blocks: list[list[Any]] = []  # [m sum, u sum, levels]
+        for level in levels:
+            blocks.append([float(level.m_probability), float(level.u_probability), [level]])
+            while len(blocks) > 1 and (
+                blocks[-1][0] * blocks[-2][1] > blocks[-2][0] * blocks[-1][1]
+            ):  # the later block's factor m/u exceeds the earlier one's
+                m, u, members = blocks.pop()
+                blocks[-1][0] += m
+                blocks[-1][1] += u
+                blocks[-1][2].extend(members)
+        for m, u, members in blocks:
+            if len(members) > 1:
+                for level in members:
+                    level.u_probability = float(level.m_probability) * u / m
+
+
+def _name_tf_without_self(linker: Any, named: int) -> None:
+    """Register the term frequencies of the whole-name key with each record's own person
+    taken out (leave-one-out), for the tf adjustment of the "same whole-name key" level.
+
+    Splink counts a name's frequency over all records: k / N for a key on k of N records. For
+    a pair of two records that both bear it, the frequency that matters is how often a record
+    of *another* person bears it: (k - 1) / (N - 1) other records, less those of the same
+    person, of whom there are prior * (N - 1) on average, m of them with the same key. So
+    (k - 1) / (N - 1) - m * prior, and at least 1 / N (as though one other record bore it).
+    Without this, a rare name on two lists counts as twice as common as it is among other
+    people, and pairs that share it and little else score far too low. The prior and m come
+    from the model, the counts from the records being scored, so a model reused on other
+    records adjusts to them.
+    """
+    if named < 2:
+        return
+    found = linker.table_management.compute_tf_table("name_tf")
+    tf = found.as_pandas_dataframe()
+    prior = float(linker._settings_obj._probability_two_random_records_match)
+    name = linker._settings_obj._get_comparison_by_output_column_name("name")
+    m = float(name._comparison_levels_excluding_null[0].m_probability)  # same whole-name key
+    count = tf["tf_name_tf"].astype(float) * named
+    tf["tf_name_tf"] = ((count - 1.0) / (named - 1) - m * prior).clip(lower=1.0 / named)
+    table = linker._db_api.register(tf, table_name="__dadkhah_tf_name_tf")
+    linker.table_management.register_term_frequency_lookup(table, "name_tf")
+
+
+def _label_levels(linker: Any, table: str) -> pd.DataFrame:
+    """The comparison levels (``gamma_<comparison>``, -1 for null) of the labelled pairs in
+    ``table`` (``unique_id_l``, ``unique_id_r``), computed as Splink's
+    ``estimate_m_from_pairwise_labels`` computes them."""
+    from splink.internals.block_from_labels import block_from_labels
+    from splink.internals.comparison_vector_values import compute_comparison_vector_values_sql
+    from splink.internals.pipeline import CTEPipeline
+    from splink.internals.vertically_concatenate import enqueue_df_concat_with_tf
+
+    pipeline = CTEPipeline()
+    enqueue_df_concat_with_tf(linker, pipeline)
+    pipeline.enqueue_list_of_sqls(block_from_labels(linker, table))
+    pipeline.enqueue_sql(
+        compute_comparison_vector_values_sql(
+            linker._settings_obj._columns_to_select_for_comparison_vector_values
+        ),
+        "__splink__df_comparison_vectors",
+    )
+    found = linker._db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    try:
+        return found.as_pandas_dataframe()
+    finally:
+        found.drop_table_from_database_and_remove_from_cache()
 
 
 def _learn_from_labels(
     linker: Any, judgements: Sequence[Judgement], config: LinkConfig, notes: list[str]
 ) -> None:
+    """Re-estimate m of every comparison level from the accepted pairs.
+
+    Per comparison, m = (pairs at the level + w * trained m) / (pairs not null + w), with
+    w = ``config.label_weight``: the trained (or measured) m counts as w labelled pairs, so a
+    few judgements move it a little and many move it to what the reviewers saw. Every
+    comparison learns, the full name included (Splink's ``estimate_m_from_pairwise_labels``
+    skips fixed levels and takes the median with the EM estimates, so a level no label showed
+    kept its EM value). Then the floors and the order of the levels again. Reviewers judge
+    uncertain pairs, which disagree more often than matches do at large: many judgements make
+    the model more cautious.
+    """
     accepted = [j for j in judgements if j.same]
     if len(accepted) < config.min_labels:
         if accepted:
@@ -465,7 +672,21 @@ def _learn_from_labels(
         }
     )
     table = linker.table_management.register_table(labels, "__dadkhah_labels", overwrite=True)
-    linker.training.estimate_m_from_pairwise_labels(table)
+    levels = _label_levels(linker, table.physical_name)
+    weight = config.label_weight
+    for comparison in linker._settings_obj.comparisons:
+        gamma = levels[f"gamma_{comparison.output_column_name}"].astype(int)
+        seen = gamma[gamma >= 0].value_counts()
+        n = float(seen.sum())
+        for level in comparison._comparison_levels_excluding_null:
+            count = float(seen.get(level.comparison_vector_value, 0))
+            level.m_probability = (count + weight * float(level.m_probability)) / (n + weight)
+    _floor_m(linker, config.m_floor)
+    _monotone(linker)
+    notes.append(
+        f"m re-estimated from {len(levels)} accepted pairs (the trained m weighing as "
+        f"{weight:g} pairs)"
+    )
 
 
 def _tidy(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -495,7 +716,9 @@ def link(
     seconds: dict[str, float] = {}
     notes: list[str] = []
     started = time.perf_counter()
-    table, blocking = _engine_frame(frame, config.max_block, config.max_place_block)
+    table, blocking = _engine_frame(
+        frame, config.max_block, config.max_place_block, config.max_key_block
+    )
     seconds["blocking keys"] = time.perf_counter() - started
 
     if model is None and len(table) < config.min_records:
@@ -513,17 +736,25 @@ def link(
             linker = _train(linker, sdf, config, notes, len(table))
         if judgements:
             _learn_from_labels(linker, judgements, config, notes)
+        _name_tf_without_self(linker, int(table["name_tf"].notna().sum()))
         seconds["training"] = time.perf_counter() - step
 
         step = time.perf_counter()
-        scored = linker.inference.predict(warning_mode="never")
-        name = scored.physical_name
+        # the blocked pairs first, counted, then scored keeping only the pairs worth keeping:
+        # the engine never holds every comparison with all its columns
+        blocked = linker.inference.compute_blocked_pairs_for_predict_chunk()
         counted = linker.misc.query_sql(  # type: ignore[no-untyped-call]
-            f"SELECT count(*) AS n FROM {name}", output_type="pandas"
+            f"SELECT count(*) AS n FROM {blocked.physical_name}", output_type="pandas"
         )
         comparisons = int(counted["n"].iloc[0])
+        linker.table_management.register_blocked_pairs_for_predict(blocked)
+        scored = linker.inference.predict(
+            threshold_match_probability=config.keep_pairs if config.keep_pairs > 0 else None,
+            warning_mode="never",
+        )
         pairs = linker.misc.query_sql(  # type: ignore[no-untyped-call]
-            f"SELECT * FROM {name} WHERE match_probability >= {float(config.keep_pairs)!r}",
+            f"SELECT * FROM {scored.physical_name} "
+            f"WHERE match_probability >= {float(config.keep_pairs)!r}",
             output_type="pandas",
         )
         seconds["scoring"] = time.perf_counter() - step
@@ -531,7 +762,10 @@ def link(
         trained.pop("linker_uid", None)  # random per linker; not part of the model
     finally:
         if config.backend == "duckdb":
+            spill = db_api._con.execute("SELECT current_setting('temp_directory')").fetchone()
             db_api._con.close()
+            if spill and spill[0]:
+                shutil.rmtree(str(spill[0]), ignore_errors=True)
 
     pairs = _tidy(pairs)
     step = time.perf_counter()

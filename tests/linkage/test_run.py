@@ -73,7 +73,7 @@ def test_link_lists_and_estimate_on_the_output(tmp_path: Path) -> None:
     true = {rid: truth[(by_id[rid]["list"], rid)] for rid in found}
     precision, recall = pair_scores(found, true)
     print(f"P={precision:.3f} R={recall:.3f}")  # noqa: T201 - measured, shown with -s
-    assert precision >= 0.95 and recall >= 0.85
+    assert precision >= 0.98 and recall >= 0.88
     for r in linked:
         assert 0.9 <= float(r["match_probability"]) <= 1.0
         assert found[r["cluster_id"]] == r["cluster_id"]  # a cluster id is one of its records
