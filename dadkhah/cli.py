@@ -127,6 +127,38 @@ def _serve(host: str, port: int) -> None:
         fail(f"{', '.join(ended)} stopped unexpectedly; stopped the rest", code=1)
 
 
+@main.command()
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON line at the end: tasks run by name."
+)
+def work(as_json: bool) -> None:
+    """Run the queued background tasks here (text extraction, search indexing, mentions), until
+    none is left. `dadkhah serve` runs them as they come; this is for working without it, for
+    example `dadkhah ingest DIR` then `dadkhah work` then `dadkhah search QUERY`. Tasks that
+    fail are reported by the item they concern (its extraction status) and retried later if
+    they allow it."""
+    import collections
+    import json
+
+    setup()
+    from django.utils.module_loading import autodiscover_modules
+    from huey.contrib.djhuey import HUEY
+
+    autodiscover_modules("tasks")  # as the consumer does: every app's tasks known by name
+    from dadkhah.vault.tasks import requeue_interrupted
+
+    requeue_interrupted()  # as the consumer does when it starts: what a crash left running
+    ran: collections.Counter[str] = collections.Counter()
+    while (task := HUEY.dequeue()) is not None:
+        HUEY.execute(task)  # errors are logged and the item marked; retries are re-queued
+        ran[task.name] += 1
+    if as_json:
+        click.echo(json.dumps({"tasks": sum(ran.values()), "by_name": dict(sorted(ran.items()))}))
+    else:
+        done = ", ".join(f"{n} {name}" for name, n in sorted(ran.items())) or "nothing queued"
+        click.echo(f"Ran {sum(ran.values())} tasks: {done}", err=True)
+
+
 @main.command("createuser")
 @click.argument("username")
 @click.option(

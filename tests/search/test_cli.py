@@ -135,3 +135,27 @@ def test_sample_corpus_every_spelling_finds_the_same_documents(db) -> None:
     ):
         found = [{g.key for g in search(s, Level.PROTECTED, limit=50).groups} for s in spellings]
         assert found[0] and all(f == found[0] for f in found), (spellings, found)
+
+
+@pytest.mark.django_db(transaction=True)  # tasks are queued when the ingest commits
+def test_ingest_then_work_then_search(tmp_path: Path) -> None:
+    """From the command line alone: queued extraction and indexing run with `dadkhah work`."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.flush()  # tasks left queued by other tests are not this test's
+    letter = tmp_path / "letter.txt"
+    letter.write_text("A synthetic letter: Mostafa Pour-Mohammadi came to Gohardasht.\n")
+    runner = CliRunner()
+    ingested = runner.invoke(main, ["ingest", str(letter)])
+    assert ingested.exit_code == 0, ingested.output
+    before = run("Pourmohammadi", "--json", "--level", "internal")
+    assert before.exit_code == 0 and before.stdout.strip() == ""  # not extracted yet
+    worked = runner.invoke(main, ["work", "--json"])
+    assert worked.exit_code == 0, worked.output
+    summary = json.loads(worked.stdout.strip().splitlines()[-1])
+    assert summary["tasks"] >= 2  # extraction, then the indexing it queues
+    found = run("Pourmohammadi", "--json", "--level", "internal")
+    lines = [json.loads(line) for line in found.stdout.splitlines()]
+    assert [x["kind"] for x in lines] == ["page"] and "Pour-Mohammadi" in lines[0]["snippet"]
+    again = runner.invoke(main, ["work", "--json"])
+    assert json.loads(again.stdout.strip().splitlines()[-1])["tasks"] == 0
