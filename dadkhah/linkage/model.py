@@ -47,6 +47,7 @@ import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the en
 
 from dadkhah.linkage import blocking as _blocking
 from dadkhah.linkage.cluster import Judgement, clusters
+from dadkhah.linkage.prepare import FRAME_COLUMNS
 from dadkhah.names import similarity
 
 if TYPE_CHECKING:
@@ -64,24 +65,7 @@ COMPARISONS = ("name", "father", "birth_year", "city", "prison", "death", "gende
 NAME_M = Path(__file__).parent / "data" / "name_m.yaml"
 
 _EPOCH = datetime.date(1970, 1, 1)
-_REQUIRED = (
-    "unique_id",
-    "record_id",
-    "source_list",
-    "full_name",
-    "father_name",
-    "name_norm",
-    "father_norm",
-    "name_keys",
-    "name_tf",
-    "birth_year",
-    "gender",
-    "city_key",
-    "prison_key",
-    "death_lo",
-    "death_hi",
-    "death_precision",
-)
+_REQUIRED = FRAME_COLUMNS  # the prepared frame (``prepare``), every column
 
 logger = logging.getLogger(__name__)
 

@@ -77,6 +77,12 @@ class Filters:
     level: int | None = None  # at most this confidentiality level (within the clearance)
 
 
+def _listed(uid: str) -> str:
+    """A LIKE pattern for ``uid`` in a ``' uid uid '`` column (its wildcards escaped)."""
+    escaped = uid.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"% {escaped} %"
+
+
 def _where(max_level: int, filters: Filters) -> tuple[str, list[Any]]:
     sql = ["e.confidentiality <= %s"]
     params: list[Any] = [max_level]
@@ -88,9 +94,8 @@ def _where(max_level: int, filters: Filters) -> tuple[str, list[Any]]:
         sql.append(f"e.kind IN ({', '.join(['%s'] * len(kinds))})")
         params.extend(kinds)
     if filters.source:
-        escaped = filters.source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         sql.append("e.sources LIKE %s ESCAPE '\\'")
-        params.append(f"% {escaped} %")
+        params.append(_listed(filters.source))
     if filters.date_from is not None:
         sql.append("e.date_hi >= %s")
         params.append(filters.date_from)
@@ -98,9 +103,8 @@ def _where(max_level: int, filters: Filters) -> tuple[str, list[Any]]:
         sql.append("e.date_lo <= %s")
         params.append(filters.date_to)
     if filters.place:
-        escaped = filters.place.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         sql.append("e.place_uid LIKE %s ESCAPE '\\'")
-        params.append(f"% {escaped} %")
+        params.append(_listed(filters.place))
     return " AND ".join(sql), params
 
 
