@@ -11,22 +11,32 @@ from dadkhah.core.confidentiality import Level
 def make_item(uid: str, pages: list[str], level: Level = Level.INTERNAL, **kw: Any) -> Any:
     """A vault item with extracted pages, indexed (no blob: search reads only the pages)."""
     from dadkhah.search.indexing import index_item
+
+    kw.setdefault("extraction_status", "done")
+    item = _with_pages(uid, pages, level, name=kw.pop("name", f"{uid}.txt"), **kw)
+    index_item(item)
+    return item
+
+
+def make_document(name: str, pages: list[str], level: Level = Level.INTERNAL, **kw: Any) -> Any:
+    """A vault item with extracted pages, not indexed; its id comes from its text and name."""
+    uid = "it-" + hashlib.sha256(("|".join(pages) + name).encode()).hexdigest()[:12]
+    return _with_pages(uid, pages, level, name=name, **kw)
+
+
+def _with_pages(uid: str, pages: list[str], level: Level, **kw: Any) -> Any:
     from dadkhah.vault.models import Item, Page
 
-    digest = hashlib.sha256(uid.encode()).hexdigest()
     item = Item.objects.create(
         uid=uid,
-        sha256=f"sha256:{digest}",
+        sha256="sha256:" + hashlib.sha256(uid.encode()).hexdigest(),
         size=sum(len(p) for p in pages),
         mime="text/plain",
-        name=kw.pop("name", f"{uid}.txt"),
         confidentiality=int(level),
-        extraction_status="done",
         **kw,
     )
     for number, text in enumerate(pages, 1):
         Page.objects.create(item=item, number=number, text=text, method="plain")
-    index_item(item)
     return item
 
 

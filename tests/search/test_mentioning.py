@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,9 @@ from dadkhah.records import claims
 from dadkhah.records.models import Citation, Person
 from dadkhah.search import mentioning
 from dadkhah.search.models import Mention, MentionDecision
-from dadkhah.vault.models import Item, Page
+from dadkhah.vault.models import Item
 from tests.factories import cite, make_person, make_record, make_source
+from tests.search import make_document
 
 pytestmark = pytest.mark.django_db
 
@@ -25,22 +25,6 @@ PAGE_1 = (
     "Daryush Kamrani; about 4,482 names were read.\n"
 )
 PAGE_2 = "ابراهيم رئيسي در گوهردشت بود. در تابستان ۱۳۶۷ هزاران زندانی. Raisi left."
-
-
-def _item(name: str, pages: list[str], level: Level = Level.INTERNAL, **kw: Any) -> Item:
-    digest = hashlib.sha256(("|".join(pages) + name).encode()).hexdigest()
-    item = Item.objects.create(
-        uid=f"it-{digest[:12]}",
-        sha256=f"sha256:{digest}",
-        size=100,
-        mime="text/plain",
-        name=name,
-        confidentiality=int(level),
-        **kw,
-    )
-    for number, text in enumerate(pages, 1):
-        Page.objects.create(item=item, number=number, text=text, method="plain")
-    return item
 
 
 @pytest.fixture
@@ -63,7 +47,7 @@ def _rows(item: Item) -> list[tuple[Any, ...]]:
 
 
 def test_scan_finds_people_places_dates_numbers_and_candidates(case: dict[str, Any]) -> None:
-    item = _item("letter.txt", [PAGE_1, PAGE_2])
+    item = make_document("letter.txt", [PAGE_1, PAGE_2])
     scanned = mentioning.scan_item(item, mentioning.rebuild_index())
     rows = _rows(item)
     assert rows == [
@@ -89,7 +73,7 @@ def test_scan_finds_people_places_dates_numbers_and_candidates(case: dict[str, A
 def test_rescanning_replaces_automatic_mentions_and_keeps_decisions(
     case: dict[str, Any], users: dict[str, Any]
 ) -> None:
-    item = _item("letter.txt", [PAGE_1, PAGE_2])
+    item = make_document("letter.txt", [PAGE_1, PAGE_2])
     mentioning.scan_item(item)
     first = _rows(item)
     mentioning.scan_item(item)
@@ -109,7 +93,7 @@ def test_rescanning_replaces_automatic_mentions_and_keeps_decisions(
 def test_candidate_becomes_a_person_whose_name_cites_the_passage(
     case: dict[str, Any], users: dict[str, Any]
 ) -> None:
-    item = _item("letter.txt", [PAGE_1])
+    item = make_document("letter.txt", [PAGE_1])
     mentioning.scan_item(item)
     candidate = Mention.objects.get(item=item, kind="candidate")
     person = mentioning.candidate_to_person(candidate, users["investigator"])
@@ -126,7 +110,7 @@ def test_candidate_becomes_a_person_whose_name_cites_the_passage(
         "confirmed",
     )
     # the new person is now known: another document mentions him, and a rescan keeps one row
-    other = _item("other.txt", ["A note on Dariush Kamrani."])
+    other = make_document("other.txt", ["A note on Dariush Kamrani."])
     mentioning.scan_item(other)
     assert _rows(other) == [(1, "Dariush Kamrani", "person", person.uid, "auto")]
     mentioning.scan_item(item)
@@ -136,7 +120,7 @@ def test_candidate_becomes_a_person_whose_name_cites_the_passage(
 
 
 def test_candidate_becomes_an_alias(case: dict[str, Any], users: dict[str, Any]) -> None:
-    item = _item("letter.txt", [PAGE_1])
+    item = make_document("letter.txt", [PAGE_1])
     mentioning.scan_item(item)
     candidate = Mention.objects.get(item=item, kind="candidate")
     mentioning.candidate_to_alias(candidate, "person-raisi", users["investigator"])
@@ -147,8 +131,8 @@ def test_candidate_becomes_an_alias(case: dict[str, Any], users: dict[str, Any])
 
 
 def test_who_may_decide(case: dict[str, Any], users: dict[str, Any]) -> None:
-    item = _item("letter.txt", [PAGE_1])
-    secret = _item("secret.txt", [PAGE_1 + " "], Level.PROTECTED)
+    item = make_document("letter.txt", [PAGE_1])
+    secret = make_document("secret.txt", [PAGE_1 + " "], Level.PROTECTED)
     mentioning.scan_item(item)
     mentioning.scan_item(secret)
     candidate = Mention.objects.get(item=item, kind="candidate")
@@ -178,7 +162,7 @@ def test_mentions_show_only_in_documents_the_viewer_may_see(
     case: dict[str, Any], clearance: Level, sees: set[str]
 ) -> None:
     for level in Level:
-        mentioning.scan_item(_item(f"{level.label}.txt", [PAGE_1], level))
+        mentioning.scan_item(make_document(f"{level.label}.txt", [PAGE_1], level))
     raisi = case["raisi"]
     shown = {m.item.name for m in mentioning.mentions_of(raisi, clearance)}
     assert shown == sees
@@ -200,7 +184,7 @@ def test_hidden_records_and_names_do_not_show_through_mentions(
     claims.add_claim(
         shown, "name", "Bahram Nikbakht", citations=cite(source), confidentiality=Level.PROTECTED
     )
-    item = _item("public.txt", ["Farhad Shokouhi, Kamran Ahmadian and Bahram Nikbakht."])
+    item = make_document("public.txt", ["Farhad Shokouhi, Kamran Ahmadian and Bahram Nikbakht."])
     item.confidentiality = int(Level.PUBLIC)
     item.save()
     mentioning.scan_item(item)
@@ -214,7 +198,7 @@ def test_hidden_records_and_names_do_not_show_through_mentions(
 
 
 def test_encrypted_items_get_no_mentions(case: dict[str, Any]) -> None:
-    item = _item("sealed.pdf", [""], Level.RESTRICTED, encrypted=True)
+    item = make_document("sealed.pdf", [""], Level.RESTRICTED, encrypted=True)
     assert mentioning.scan_item(item).total == 0
     assert not Mention.objects.filter(item=item).exists()
 
@@ -244,8 +228,8 @@ def test_record_and_document_pages_list_mentions_within_clearance(
     from tests.vault.factories_vault import use_home
 
     use_home(settings, tmp_path)
-    open_doc = _item("open-letter.txt", [PAGE_1], Level.INTERNAL)
-    sealed = _item("sealed-letter.txt", [PAGE_1 + " "], Level.RESTRICTED)
+    open_doc = make_document("open-letter.txt", [PAGE_1], Level.INTERNAL)
+    sealed = make_document("sealed-letter.txt", [PAGE_1 + " "], Level.RESTRICTED)
     mentioning.scan_item(open_doc)
     mentioning.scan_item(sealed)
     for role, sees_sealed in (("reviewer", False), ("investigator", True)):
@@ -272,7 +256,7 @@ def _decisions(mention: Mention) -> list[tuple[str, str, str, str]]:
 def test_decisions_are_kept_with_who_when_and_why(
     case: dict[str, Any], users: dict[str, Any]
 ) -> None:
-    item = _item("letter.txt", [PAGE_1, PAGE_2])
+    item = make_document("letter.txt", [PAGE_1, PAGE_2])
     mentioning.scan_item(item)
     raisi = Mention.objects.get(item=item, quote="Raisi")
     mentioning.reject(raisi, users["reviewer"], "another Raisi")
@@ -303,7 +287,7 @@ def test_decisions_are_kept_with_who_when_and_why(
 def test_decide_on_the_document_page(case: dict[str, Any], users: dict[str, Any]) -> None:
     from django.test import Client
 
-    item = _item("letter.txt", [PAGE_1, PAGE_2])
+    item = make_document("letter.txt", [PAGE_1, PAGE_2])
     mentioning.scan_item(item)
     client = Client()
     client.force_login(users["reviewer"])
@@ -336,7 +320,7 @@ def test_decide_on_the_document_page(case: dict[str, Any], users: dict[str, Any]
     )
     assert answer.status_code == 302
     assert _decisions(candidate) == [("alias", "test-investigator", "person-raisi", "same man")]
-    secret = _item("secret.txt", [PAGE_1 + " "], Level.PROTECTED)
+    secret = make_document("secret.txt", [PAGE_1 + " "], Level.PROTECTED)
     mentioning.scan_item(secret)
     hidden = Mention.objects.filter(item=secret).first()
     assert hidden is not None

@@ -3,7 +3,6 @@ and the record page's link back to the passage. Every name and document is synth
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pytest
@@ -13,8 +12,9 @@ from dadkhah.core.confidentiality import Level
 from dadkhah.records.models import Citation, Claim
 from dadkhah.search import passages
 from dadkhah.search.viewer import segments
-from dadkhah.vault.models import Item, LedgerEntry, Page
+from dadkhah.vault.models import LedgerEntry
 from tests.factories import make_person, make_source, make_users
+from tests.search import make_document
 
 pytestmark = pytest.mark.django_db
 
@@ -22,28 +22,12 @@ PAGE_1 = "Synthetic statement.\nDaryush Kamrani was taken to Gohardasht on 23 Mo
 PAGE_2 = "گواهی ساختگی: داریوش کامرانی در ۲۳ مرداد ۱۳۶۷ به گوهردشت برده شد. 😀 پایان."
 
 
-def _item(name: str, pages: list[str], level: Level = Level.INTERNAL, **kw: Any) -> Item:
-    digest = hashlib.sha256(("|".join(pages) + name).encode()).hexdigest()
-    item = Item.objects.create(
-        uid=f"it-{digest[:12]}",
-        sha256=f"sha256:{digest}",
-        size=100,
-        mime="text/plain",
-        name=name,
-        confidentiality=int(level),
-        **kw,
-    )
-    for number, text in enumerate(pages, 1):
-        Page.objects.create(item=item, number=number, text=text, method="plain")
-    return item
-
-
 @pytest.fixture
 def case(db: Any) -> dict[str, Any]:
     users = make_users()
     source = make_source()
     person = make_person("Daryush Kamrani", source, uid="person-kamrani")
-    item = _item("statement.txt", [PAGE_1, PAGE_2])
+    item = make_document("statement.txt", [PAGE_1, PAGE_2])
     return {"users": users, "person": person, "item": item, "source": source}
 
 
@@ -66,11 +50,11 @@ def test_check_passage_accepts_only_the_exact_text(case: dict[str, Any]) -> None
     with pytest.raises(passages.PassageError, match="select a passage"):
         passages.check_passage(item, "one", 0, 3, "Syn")
     with pytest.raises(passages.PassageError, match="at most"):
-        long_item = _item("long.txt", ["a" * (passages.MAX_QUOTE + 10)])
+        long_item = make_document("long.txt", ["a" * (passages.MAX_QUOTE + 10)])
         passages.check_passage(
             long_item, 1, 0, passages.MAX_QUOTE + 1, "a" * (passages.MAX_QUOTE + 1)
         )
-    secret = _item("secret.txt", [PAGE_1], Level.RESTRICTED, encrypted=True)
+    secret = make_document("secret.txt", [PAGE_1], Level.RESTRICTED, encrypted=True)
     with pytest.raises(passages.PassageError, match="encrypted"):
         passages.check_passage(secret, 1, start, end, "taken to Gohardasht")
 
@@ -166,11 +150,11 @@ def test_viewer_respects_roles_and_clearance(case: dict[str, Any]) -> None:
     answer = client.get(url)
     assert answer.status_code == 200 and "Cite the selected passage" not in answer.content.decode()
     assert client.post(f"{url}cite/", {}).status_code == 403
-    restricted = _item("restricted.txt", ["Synthetic restricted page."], Level.RESTRICTED)
+    restricted = make_document("restricted.txt", ["Synthetic restricted page."], Level.RESTRICTED)
     assert client.get(f"/search/documents/{restricted.uid}/").status_code == 404
     _login(client, users["investigator"])
     assert client.get(f"/search/documents/{restricted.uid}/").status_code == 200
-    protected = _item("protected.txt", ["Synthetic protected page."], Level.PROTECTED)
+    protected = make_document("protected.txt", ["Synthetic protected page."], Level.PROTECTED)
     assert client.get(f"/search/documents/{protected.uid}/").status_code == 404
     assert client.post(f"/search/documents/{protected.uid}/cite/", {}).status_code == 404
 
