@@ -6,31 +6,12 @@ import itertools
 import random
 from collections import Counter
 
-import pandas as pd
 import pytest
 
 from dadkhah.linkage.blocking import narrow
+from tests.linkage.test_model import frame_of
 
 SEED = 1367
-
-
-def frame_of(rows: list[dict[str, str]]) -> pd.DataFrame:
-    from dadkhah.linkage.lists import ListRecord
-    from dadkhah.linkage.prepare import prepare
-
-    records = [
-        ListRecord(
-            **{k: (v or None) for k, v in row.items() if k not in ("record_id", "list")},
-            record_id=row["record_id"],
-            list=row["list"],
-            file="generated.csv",
-            line=i + 2,
-        )
-        for i, row in enumerate(rows)
-    ]
-    frame, problems = prepare(records)
-    assert problems == []
-    return frame
 
 
 def row(i: int, name: str, **fields: str) -> dict[str, str]:
