@@ -145,18 +145,47 @@ def work(as_json: bool) -> None:
     from huey.contrib.djhuey import HUEY
 
     autodiscover_modules("tasks")  # as the consumer does: every app's tasks known by name
-    from dadkhah.vault.tasks import requeue_interrupted
+    from dadkhah.vault.tasks import requeue_interrupted, requeue_stranded
 
     requeue_interrupted()  # as the consumer does when it starts: what a crash left running
     ran: collections.Counter[str] = collections.Counter()
-    while (task := HUEY.dequeue()) is not None:
+    unreadable = 0
+    stranded: set[int] = set()
+    while True:
+        try:
+            task = HUEY.dequeue()
+        except Exception as exc:  # the message is off the queue but can't be read back
+            unreadable += 1
+            click.echo(f"dadkhah work: skipped an unreadable queued task ({exc})", err=True)
+            continue
+        if task is None:
+            # an empty queue with originals still pending: their task was lost; queue them again
+            again = requeue_stranded(stranded)
+            if not again:
+                break
+            stranded.update(again)
+            continue
         HUEY.execute(task)  # errors are logged and the item marked; retries are re-queued
         ran[task.name] += 1
     if as_json:
-        click.echo(json.dumps({"tasks": sum(ran.values()), "by_name": dict(sorted(ran.items()))}))
+        click.echo(
+            json.dumps(
+                {
+                    "tasks": sum(ran.values()),
+                    "by_name": dict(sorted(ran.items())),
+                    "unreadable": unreadable,
+                    "requeued": len(stranded),
+                }
+            )
+        )
     else:
         done = ", ".join(f"{n} {name}" for name, n in sorted(ran.items())) or "nothing queued"
-        click.echo(f"Ran {sum(ran.values())} tasks: {done}", err=True)
+        lost = (
+            f"; {unreadable} unreadable, {len(stranded)} items queued again"
+            if unreadable or stranded
+            else ""
+        )
+        click.echo(f"Ran {sum(ran.values())} tasks: {done}{lost}", err=True)
 
 
 @main.command("createuser")

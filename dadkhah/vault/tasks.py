@@ -35,6 +35,7 @@ __all__ = [
     "extract_item",
     "queue_extractions",
     "requeue_interrupted",
+    "requeue_stranded",
     "run_extraction",
 ]
 
@@ -83,6 +84,23 @@ def requeue_interrupted() -> list[int]:
     )
     for item_id in ids:
         _set(item_id, extraction_status="pending", extraction_progress=0)
+        extract_item(item_id)
+    return ids
+
+
+def requeue_stranded(skip: set[int]) -> list[int]:
+    """Queue again the originals still ``pending`` once the queue has been drained: their task
+    was lost (a queued message that could not be read back). ``skip`` holds the ids queued
+    this way before, which are not queued twice; returns the ids queued now. Call it only with
+    the queue empty and no consumer running (``dadkhah work``)."""
+    ids = [
+        pk
+        for pk in Item.objects.filter(extraction_status="pending", is_derivative=False)
+        .order_by("id")
+        .values_list("pk", flat=True)
+        if pk not in skip
+    ]
+    for item_id in ids:
         extract_item(item_id)
     return ids
 

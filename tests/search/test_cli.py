@@ -159,3 +159,27 @@ def test_ingest_then_work_then_search(tmp_path: Path) -> None:
     assert [x["kind"] for x in lines] == ["page"] and "Pour-Mohammadi" in lines[0]["snippet"]
     again = runner.invoke(main, ["work", "--json"])
     assert json.loads(again.stdout.strip().splitlines()[-1])["tasks"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_work_survives_an_unreadable_queued_task_and_loses_no_item(tmp_path: Path) -> None:
+    """A queued message that can't be read back is reported, and the item whose task it was
+    (still ``pending`` once the queue is empty) is queued again and extracted."""
+    from huey.contrib.djhuey import HUEY
+
+    from dadkhah.vault.models import Item
+
+    HUEY.flush()
+    letter = tmp_path / "letter.txt"
+    letter.write_text("A synthetic letter about Khavaran.\n")
+    runner = CliRunner()
+    assert runner.invoke(main, ["ingest", str(letter)]).exit_code == 0
+    HUEY.flush()  # the real task is lost …
+    HUEY.storage.enqueue(b"not a task")  # … and a message nobody can read is in its place
+    worked = runner.invoke(main, ["work", "--json"])
+    assert worked.exit_code == 0, worked.output
+    summary = json.loads(worked.stdout.strip().splitlines()[-1])
+    assert (summary["unreadable"], summary["requeued"]) == (1, 1)
+    assert summary["by_name"].get("extract_item", 0) == 1, summary
+    assert Item.objects.get(name="letter.txt").extraction_status == "done"
+    assert "Khavaran" in run("Khavaran", "--json", "--level", "internal").stdout
