@@ -14,6 +14,8 @@ from typing import Any
 
 import click
 
+from dadkhah.linkage import DEFAULT_THRESHOLD
+
 __all__ = ["main"]
 
 
@@ -58,6 +60,10 @@ def demo(port: int, no_serve: bool) -> None:
     from dadkhah.records.demo import ensure_demo
 
     login = ensure_demo()
+    from dadkhah.memorial.estimates import publish_demo_estimate
+
+    # The counting demo's synthetic estimate, on the memorial's count page (computed once).
+    publish_demo_estimate()
     click.echo("Demo case loaded. Staff logins (synthetic accounts, demo only):", err=True)
     for role, (username, password) in login.items():
         click.echo(f"  {role:13} {username} / {password}", err=True)
@@ -563,6 +569,89 @@ def bundle(item_ids: tuple[str, ...], out: Path, purpose: str, actor: str | None
 
 
 @main.command()
+@click.argument("record_kind", type=click.Choice(["person", "event", "place", "body"]))
+@click.argument("record_id")
+@click.option(
+    "--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True
+)
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write."
+)
+@click.option(
+    "--level",
+    default="public",
+    show_default=True,
+    help="Highest confidentiality level to include: public, internal, restricted, protected.",
+)
+@click.option("--lang", type=click.Choice(["en", "fa", "both"]), default="both", show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice(["perpetrator", "family"]),
+    default=None,
+    help="For a person (default: family for a victim, else perpetrator).",
+)
+@click.option("--from", "date_from", default="", help="For a place: events from this date.")
+@click.option("--to", "date_to", default="", help="For a place: events until this date.")
+@click.option("--requester", default="", help="For whom it is made (logged in the ledger).")
+@click.option(
+    "--bundle",
+    "bundle_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Evidence bundle to write (default: FILE.evidence.zip when vault items are cited).",
+)
+@click.option("--actor", default=None, help="Who makes it (default: the system user).")
+def dossier(
+    record_kind: str,
+    record_id: str,
+    fmt: str,
+    out: Path,
+    level: str,
+    lang: str,
+    kind: str | None,
+    date_from: str,
+    date_to: str,
+    requester: str,
+    bundle_path: Path | None,
+    actor: str | None,
+) -> None:
+    """Case file on a person (perpetrator dossier or family file), an event, a place
+    (optionally --from/--to) or a body (the work of a commission), as PDF or HTML.
+
+    Protected identities appear only as pseudonyms; material above --level is left out.
+    Writes the evidence bundle of the vault items it relies on, and records the generation
+    in the custody ledger. Prints one JSON line: the files, hashes and ledger entry.
+    """
+    setup()
+    from dadkhah.core.confidentiality import parse_level
+    from dadkhah.dossiers.evidence import EvidenceError
+    from dadkhah.dossiers.parts import DossierError
+    from dadkhah.dossiers.render import make_dossier
+
+    try:
+        made = make_dossier(
+            record_kind,
+            record_id,
+            fmt=fmt,
+            out=out,
+            clearance=parse_level(level),
+            actor=actor or _system_user(),
+            requester=requester,
+            lang=lang,
+            kind=kind,
+            date_from=date_from,
+            date_to=date_to,
+            bundle=bundle_path,
+        )
+    except (DossierError, EvidenceError, ValueError, OSError) as exc:
+        fail(str(exc))
+        return
+    for note in made.missing:
+        click.echo(f"dadkhah: note: {note}", err=True)
+    emit(made.as_dict())
+
+
+@main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--out",
@@ -574,7 +663,7 @@ def bundle(item_ids: tuple[str, ...], out: Path, purpose: str, actor: str | None
 @click.option(
     "--threshold",
     type=click.FloatRange(0.0, 1.0, min_open=True),
-    default=0.9,
+    default=DEFAULT_THRESHOLD,
     show_default=True,
     help="Match probability at or above which two records join a cluster.",
 )

@@ -73,6 +73,28 @@ SETTINGS: tuple[Setting, ...] = (
         "means no file (the lexicon is compiled in memory at each start).",
     ),
     Setting(
+        "tile_url",
+        "DADKHAH_TILE_URL",
+        "",
+        "Tile server of the public map, as a Leaflet URL template "
+        "(https://tiles.example.org/{z}/{x}/{y}.png). Empty means the bundled offline basemap "
+        "only (Natural Earth country and province boundaries): the map then needs no network.",
+    ),
+    Setting(
+        "tile_attribution",
+        "DADKHAH_TILE_ATTRIBUTION",
+        "",
+        "Attribution the tile provider requires, shown on the map when DADKHAH_TILE_URL is set "
+        "(plain text).",
+    ),
+    Setting(
+        "font_dir",
+        "DADKHAH_FONT_DIR",
+        "/usr/share/fonts/truetype/noto",
+        "Folder holding the memorial's fonts (Noto Naskh Arabic and Noto Sans, from Debian's "
+        "fonts-noto-core); they are served as static files, never copied into the repository.",
+    ),
+    Setting(
         "require_all",
         "DADKHAH_REQUIRE_ALL",
         "0",
@@ -91,6 +113,9 @@ class Config:
     require_all: bool
     blobs: str = ""
     s3_endpoint: str = ""
+    tile_url: str = ""
+    tile_attribution: str = ""
+    font_dir: str = "/usr/share/fonts/truetype/noto"
 
     @property
     def keys_dir(self) -> Path:
@@ -125,4 +150,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         require_all=raw["require_all"] == "1",
         blobs=raw["blobs"].strip(),
         s3_endpoint=raw["s3_endpoint"].strip(),
+        tile_url=raw["tile_url"].strip(),
+        tile_attribution=raw["tile_attribution"].strip(),
+        font_dir=raw["font_dir"].strip() or "/usr/share/fonts/truetype/noto",
     )

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_htmx",
     "simple_history",
     "ninja",
@@ -32,6 +33,8 @@ INSTALLED_APPS = [
     "dadkhah.vault",
     "dadkhah.search",
     "dadkhah.linkage",
+    "dadkhah.dossiers",
+    "dadkhah.memorial",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +124,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # The memorial's Persian and Latin fonts, from Debian's fonts-noto-core.
+    "dadkhah.memorial.fonts.SystemFontFinder",
+]
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/records/"

@@ -1,7 +1,10 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
 from dadkhah.api import api
+from dadkhah.memorial import urls as memorial_urls
+from dadkhah.memorial import views as memorial_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,5 +14,15 @@ urlpatterns = [
     path("counting/", include("dadkhah.counting.urls")),
     path("search/", include("dadkhah.search.urls")),
     path("linkage/", include("dadkhah.linkage.urls")),
+    path("dossiers/", include("dadkhah.dossiers.urls")),
+    path("memorial/review/", include((memorial_urls.staff_urlpatterns, "memorial_staff"))),
+    path("", include((memorial_urls.root_urlpatterns, "memorial_root"))),
+    # "/": the memorial for visitors (redirect to /<lang>/), the staff home for staff.
+    path("", memorial_views.root, name="root"),
     path("", include("dadkhah.records.urls")),
 ]
+
+# The public memorial, in each language: /en/…, /fa/….
+urlpatterns += i18n_patterns(
+    path("", include("dadkhah.memorial.urls")), prefix_default_language=True
+)

@@ -11,6 +11,9 @@ test=(chromium openjdk-17-jre-headless)
 ci=(postgresql-15 postgresql-client-15)
 
 want=(${base[@]+"${base[@]}"})
+# npm fetches the memorial map's Leaflet and basemap at build time; a Node.js installed
+# another way (nvm, nodesource) is fine, so Debian's is wanted only when there is none.
+command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 case "$profile" in
   base) ;;
   venv) want+=(python3-venv) ;;

@@ -124,3 +124,64 @@ def dump() -> dict[str, Any]:
 def wipe() -> None:
     for each in (Citation, Claim, Participation, Post, Event, Place, Body, Person, Source):
         each.objects.all().delete()
+
+
+# The memorial: a victim with the facts its pages show.
+
+
+def make_victim(
+    names: tuple[str, ...],
+    source: Source,
+    *,
+    uid: str | None = None,
+    level: Level = Level.PUBLIC,
+    city: Place | None = None,
+    prison: Place | None = None,
+    executed: str | None = None,
+    born: str | None = None,
+    gender: str | None = None,
+    affiliation: str | None = None,
+    occupation: str | None = None,
+    burial: Place | None = None,
+) -> Person:
+    """A synthetic person executed in ``prison`` on ``executed`` (a victim in a PUBLIC event)."""
+    person = make_record("person", level, uid)
+    for name in names:
+        claims.add_claim(person, "name", name, citations=cite(source))
+    facts = {
+        "gender": gender,
+        "birth_date": born,
+        "affiliation": affiliation,
+        "occupation": occupation,
+        "hometown": city.uid if city is not None else None,
+    }
+    for prop, value in facts.items():
+        if value is not None:
+            claims.add_claim(person, prop, value, citations=cite(source))
+    event = make_record("event")
+    claims.add_claim(event, "event_type", "execution", citations=cite(source))
+    if executed is not None:
+        claims.add_claim(event, "date", executed, citations=cite(source))
+    if prison is not None:
+        claims.add_claim(event, "place", prison.uid, citations=cite(source))
+    link = make_record("participation", event=event, person=person)
+    claims.add_claim(link, "role", "victim", citations=cite(source))
+    if burial is not None:
+        grave = make_record("event")
+        claims.add_claim(grave, "event_type", "burial", citations=cite(source))
+        claims.add_claim(grave, "place", burial.uid, citations=cite(source))
+        link = make_record("participation", event=grave, person=person)
+        claims.add_claim(link, "role", "victim", citations=cite(source))
+    person.refresh_from_db()
+    assert isinstance(person, Person)
+    return person
+
+
+def make_place(name: str, name_fa: str, source: Source, place_type: str = "city") -> Place:
+    place = make_record("place")
+    claims.add_claim(place, "name", name, citations=cite(source))
+    claims.add_claim(place, "name", name_fa, citations=cite(source))
+    claims.add_claim(place, "place_type", place_type, citations=cite(source))
+    place.refresh_from_db()
+    assert isinstance(place, Place)
+    return place

@@ -8,3 +8,8 @@ The pure core imports no Django (see ``docs/design/2026-11-21-linkage.md``):
 - ``prepare``: one row per record in the prepared frame that the Splink model compares;
 - ``model``, ``cluster``, ``run``: the model, the clustering and ``dadkhah link``.
 """
+
+# Pairs at or above it join a cluster: 1/2, the Bayes decision (a match when a match is the
+# more probable), as the model is calibrated (docs/linkage.md). One value for the CLI, the
+# web form and ``LinkConfig``.
+DEFAULT_THRESHOLD = 0.5

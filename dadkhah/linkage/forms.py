@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from dadkhah.core.confidentiality import Level
+from dadkhah.linkage import DEFAULT_THRESHOLD
 from dadkhah.linkage.models import ListImport
 
 __all__ = [
@@ -118,7 +119,7 @@ class RunForm(forms.Form):
         label="Threshold",
         min_value=0.01,
         max_value=0.99,
-        initial=0.9,
+        initial=DEFAULT_THRESHOLD,
         help_text="Pairs with a match probability at or above it join a cluster.",
     )
 

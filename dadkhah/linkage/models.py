@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 
 from dadkhah.core.confidentiality import Level
+from dadkhah.linkage import DEFAULT_THRESHOLD
 from dadkhah.records.models import Event, Person, Source
 
 __all__ = [
@@ -133,7 +134,7 @@ class LinkageRun(models.Model):
 
     uid = models.SlugField(max_length=64, unique=True)
     lists = models.ManyToManyField(ListImport, related_name="runs")
-    threshold = models.FloatField(default=0.9)
+    threshold = models.FloatField(default=DEFAULT_THRESHOLD)
     review_low = models.FloatField(default=0.3)
     review_high = models.FloatField(default=0.95)
     status = models.CharField(max_length=10, choices=STATUSES, default="pending")

@@ -4,8 +4,11 @@ handful of clearly synthetic victims and witnesses, and three synthetic staff ac
 The data is YAML under ``records/demo/`` (one file per kind of thing, each documented in
 its header) so that people can correct and extend it without touching code.
 :func:`read_case` parses and checks it without touching the database; :func:`load_case`
-writes it through ``records.claims`` in one transaction; :func:`ensure_demo` is what
-``dadkhah demo`` calls: it creates the staff logins once and loads the case once.
+writes it through ``records.claims`` in one transaction; :func:`load_evidence` preserves
+the evidence items of ``evidence.yaml`` in the vault (``vault.services.Preserver``: blob,
+preservation record, ledger entry) and links each to its source; :func:`ensure_demo` is
+what ``dadkhah demo`` calls: it creates the staff logins once and loads the case and its
+evidence once.
 
 Passwords of the demo accounts live in ``DADKHAH_HOME/keys/demo-logins.json`` (mode 0600),
 never in the database or the repository.
@@ -14,10 +17,12 @@ never in the database or the repository.
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import os
 import re
 import secrets
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +31,7 @@ import yaml
 from django.db import transaction
 
 from dadkhah.core.confidentiality import Level, Role, parse_level
-from dadkhah.core.dates import InvalidDate, parse_partial_date
+from dadkhah.core.dates import InvalidDate, PartialDate, parse_partial_date
 from dadkhah.core.vocab import UnknownTerm
 from dadkhah.records import claims, values
 from dadkhah.records.claims import CitationInput
@@ -39,12 +44,14 @@ __all__ = [
     "ClaimSpec",
     "DemoCase",
     "DemoDataError",
+    "EvidenceSpec",
     "RecordSpec",
     "SourceSpec",
     "ensure_demo",
     "ensure_logins",
     "is_loaded",
     "load_case",
+    "load_evidence",
     "logins_path",
     "read_case",
 ]
@@ -52,6 +59,14 @@ __all__ = [
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 REASON = "demo case"
 SOURCES_FILE = "sources.yaml"
+EVIDENCE_FILE = "evidence.yaml"
+SYNTHETIC_LABEL = "Synthetic — invented for the Dadkhah demo"
+SOURCE_RECORD_LABEL = "Source record — written by the Dadkhah demo editors"
+EVIDENCE_COLLECTOR_NOTE = {
+    True: "Synthetic document invented for the Dadkhah demo; it describes no real person.",
+    False: "Source record written by the Dadkhah demo editors (title, publisher, date, URL "
+    "and a summary in their own words); not a copy of the source.",
+}
 RECORD_FILES = ("places.yaml", "bodies.yaml", "people.yaml", "events.yaml", "synthetic.yaml")
 DEMO_USERS: dict[Role, str] = {
     Role.ADMINISTRATOR: "demo-admin",
@@ -76,6 +91,8 @@ _NESTED = {
 }
 _CLAIM_KEYS = {"prop", "value", "cite", "status", "confidentiality", "note"}
 _CITE_KEYS = {"source", "page", "paragraph", "timestamp", "quote", "confidence"}
+_EVIDENCE_KEYS = {"source", "file", "text", "publisher", "summary"}
+_FILE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.txt$")
 
 
 class DemoDataError(ValueError):
@@ -119,9 +136,21 @@ class RecordSpec:
 
 
 @dataclass(frozen=True)
+class EvidenceSpec:
+    """A document to preserve in the vault as the item that ``source`` stands for."""
+
+    source: str
+    file: str
+    level: Level
+    synthetic: bool
+    content: bytes
+
+
+@dataclass(frozen=True)
 class DemoCase:
     sources: tuple[SourceSpec, ...]
     records: tuple[RecordSpec, ...]
+    evidence: tuple[EvidenceSpec, ...] = ()
 
     def source(self, uid: str) -> SourceSpec:
         return next(s for s in self.sources if s.uid == uid)
@@ -380,6 +409,67 @@ def _refs(spec: RecordSpec) -> list[tuple[str, str]]:
     return out
 
 
+def _source_record(source: SourceSpec, publisher: str, summary: str) -> str:
+    """The text of a source record: what the source is and says, in the editors' words."""
+    date = PartialDate.from_json(source.published).both("en") if source.published else "n.d."
+    lines = [
+        SOURCE_RECORD_LABEL,
+        "This file describes a public source cited in the Dadkhah demo case. It is not the",
+        "source and does not reproduce its text: the summary is in the demo editors' own",
+        "words. Obtain the source itself from its publisher.",
+        "",
+        f"Title:      {source.title}",
+        f"Publisher:  {publisher}",
+        f"Date:       {date}",
+        f"URL:        {source.url or 'none'}",
+        f"Source id:  {source.uid}",
+        "",
+        "Summary",
+        "",
+        textwrap.fill(summary, 88),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _read_evidence(path: Path, by_source: dict[str, SourceSpec]) -> list[EvidenceSpec]:
+    """The documents of ``evidence.yaml``: synthetic ones as given, source records built."""
+    if not path.exists():
+        return []
+    _, items = _load_yaml(path, "evidence")
+    out: list[EvidenceSpec] = []
+    for n, raw in enumerate(items, 1):
+        raw = _mapping(raw, _EVIDENCE_KEYS, f"{path.name}: evidence {n}")
+        source = by_source.get(str(raw.get("source") or ""))
+        if source is None:
+            raise DemoDataError(f"{path.name}: evidence {n}: no source {raw.get('source')!r}")
+        where = f"{path.name}: {source.uid}"
+        name = str(raw.get("file") or "")
+        if not _FILE.match(name):
+            raise DemoDataError(f"{where}: file {name!r} must be lower-case words and .txt")
+        if source.synthetic:
+            text = str(raw.get("text") or "")
+            if set(raw) & {"publisher", "summary"} or SYNTHETIC_LABEL not in text:
+                raise DemoDataError(
+                    f"{where}: a synthetic document gives its text, labelled {SYNTHETIC_LABEL!r}"
+                )
+        else:
+            publisher = " ".join(str(raw.get("publisher") or "").split())
+            summary = " ".join(str(raw.get("summary") or "").split())
+            if "text" in raw or not publisher or not summary:
+                raise DemoDataError(
+                    f"{where}: a real source gets a source record (publisher and summary), "
+                    "never a copy of its text"
+                )
+            text = _source_record(source, publisher, summary)
+        out.append(EvidenceSpec(source.uid, name, source.level, source.synthetic, text.encode()))
+    for key in ("source", "file"):
+        seen = [getattr(e, key) for e in out]
+        twice = sorted({x for x in seen if seen.count(x) > 1})
+        if twice:
+            raise DemoDataError(f"{path.name}: {key} {', '.join(twice)} is listed twice")
+    return out
+
+
 def read_case(directory: Path = DEMO_DIR) -> DemoCase:
     """Parse and check the demo data; raise :class:`DemoDataError` naming what is wrong."""
     sources = _read_sources(directory / SOURCES_FILE)
@@ -416,7 +506,8 @@ def read_case(directory: Path = DEMO_DIR) -> DemoCase:
                     raise DemoDataError(
                         f"{here}: a {what} record may only cite {what} sources, not {source.uid!r}"
                     )
-    return DemoCase(tuple(sources), tuple(records))
+    evidence = _read_evidence(directory / EVIDENCE_FILE, by_source)
+    return DemoCase(tuple(sources), tuple(records), tuple(evidence))
 
 
 # ---------------------------------------------------------------------------- loading
@@ -512,6 +603,53 @@ def load_case(case: DemoCase, user: Any) -> dict[str, int]:
     return counts
 
 
+def load_evidence(case: DemoCase, user: Any) -> int:
+    """Preserve each evidence document whose source has no item yet and link it; return how
+    many were preserved (0 when everything is there already).
+
+    Each goes through ``vault.services.Preserver`` as any ingest does: the blob in the
+    store (encrypted at rest from restricted up), a preservation record and an ``ingest``
+    ledger entry by ``user``, at its source's level. A checkpoint is signed over them.
+    """
+    from dadkhah.vault import ledger, services
+
+    uids = [spec.source for spec in case.evidence]
+    sources = {s.uid: s for s in Source.objects.filter(uid__in=uids)}
+    missing = sorted(set(uids) - set(sources))
+    if missing:
+        raise DemoDataError(f"{EVIDENCE_FILE}: the sources {', '.join(missing)} are not loaded")
+    todo = [spec for spec in case.evidence if sources[spec.source].item_id is None]
+    if not todo:
+        return 0
+    collector = user.get_username()
+    with transaction.atomic():
+        for spec in todo:
+            preserver = services.Preserver(
+                collector,
+                note=EVIDENCE_COLLECTOR_NOTE[spec.synthetic],
+                source="Dadkhah demo editors",
+                consent="synthetic: no real person" if spec.synthetic else "",
+                restricted=spec.level >= Level.RESTRICTED,
+                purpose=f"{REASON}: preserve the document of {spec.source}",
+            )
+            staged = preserver.stage(io.BytesIO(spec.content))
+            origin = services.Origin(name=services.plain_name(spec.file), path=f"demo/{spec.file}")
+            item = preserver.commit(
+                staged, origin, services.detect_mime(staged.head), "ingest", spec.level
+            )
+            if item.confidentiality < spec.level:
+                raise DemoDataError(
+                    f"{EVIDENCE_FILE}: {spec.source}: its document is in the vault already as "
+                    f"item {item.uid}, at a lower level ({Level(item.confidentiality).label})"
+                )
+            source = sources[spec.source]
+            source.item = item
+            _history(source, user)
+            source.save(update_fields=["item", "updated_at"])
+        ledger.checkpoint()
+    return len(todo)
+
+
 # ---------------------------------------------------------------------------- logins
 
 
@@ -582,7 +720,7 @@ def ensure_logins(home: Path) -> dict[Role, tuple[Any, str]]:
 
 
 def ensure_demo(home: Path | None = None) -> dict[str, tuple[str, str]]:
-    """Create the demo logins and load the demo case, each only once.
+    """Create the demo logins, load the demo case and preserve its evidence, each only once.
 
     Returns ``{role: (username, password)}`` for administrator, investigator and reviewer.
     ``home`` defaults to ``DADKHAH_HOME``.
@@ -596,4 +734,9 @@ def ensure_demo(home: Path | None = None) -> dict[str, tuple[str, str]]:
         users = ensure_logins(Path(home))
         if not is_loaded(case):
             load_case(case, users[Role.ADMINISTRATOR][0])
+        load_evidence(case, users[Role.ADMINISTRATOR][0])
+        # The public memorial shows the synthetic victims (published once, by the reviewer).
+        from dadkhah.memorial.demo import publish_demo
+
+        publish_demo(users[Role.REVIEWER][0])
     return {role.value: (user.username, password) for role, (user, password) in users.items()}

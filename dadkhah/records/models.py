@@ -162,6 +162,14 @@ class Source(models.Model):
     published = models.JSONField(null=True, blank=True, help_text="Partial date of publication.")
     language = models.CharField(max_length=20, blank=True)
     notes = models.TextField(blank=True)
+    item = models.ForeignKey(
+        "vault.Item",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sources",
+        help_text="The preserved vault item this source stands for, if there is one.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

@@ -311,6 +311,7 @@ def document_source(item: Any, user: Any = None) -> Source:
         citation=f"{item.name}. Vault item {item.uid}, {item.sha256}.",
         language=item.language or "",
         notes="Made for citations of passages of a vault document.",
+        item=item,
     )
 
 

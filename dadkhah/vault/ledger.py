@@ -54,7 +54,17 @@ __all__ = [
     "rfc3339",
 ]
 
-EVENTS = ("ingest", "view", "download", "derive", "export", "annotate", "transfer", "audit")
+EVENTS = (
+    "ingest",
+    "view",
+    "download",
+    "derive",
+    "export",
+    "annotate",
+    "transfer",
+    "audit",
+    "dossier",  # a case file generated from items (dadkhah.dossiers.evidence)
+)
 SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 LOCK_KEY = 0x646164_6B6C6564  # "dadkled": the PostgreSQL advisory lock of the ledger
 LATEST_FILE = "latest"

@@ -3,6 +3,7 @@ confidential material stays hidden from the public."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import shutil
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import override_settings
@@ -45,10 +47,13 @@ PLACES_IN_IRAN = {
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Load the demo once for the module, inside a transaction rolled back at the end."""
+    """Load the demo once for the module, inside a transaction rolled back at the end.
+
+    DADKHAH_HOME is the module's own: the demo also preserves its evidence in the vault."""
     home = tmp_path_factory.mktemp("home")
     fast_hash = override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        CONFIG=dataclasses.replace(settings.CONFIG, home=home, blobs="", s3_endpoint=""),
     )
     with fast_hash, django_db_blocker.unblock(), transaction.atomic():
         logins = ensure_demo(home)
