@@ -5,7 +5,8 @@ One run, one seed, the same data for both:
 1. ``synth.generate(people, lists, seed)`` draws the lists; ``synth.write_csvs`` writes them
    (Windows-1256, UTF-16, UTF-8 with and without BOM) into a temporary directory;
 2. **ours**: ``linkage.lists.read_records`` on each file, ``linkage.prepare.prepare``, then
-   ``linkage.model.link`` with the default ``LinkConfig`` (threshold 0.9);
+   ``linkage.model.link`` with the default ``LinkConfig`` (threshold 0.5, unless
+   ``--threshold``);
 3. **vanilla Splink**: the raw strings as written (no normalization, no gazetteer, no date
    parsing): Jaro-Winkler on ``full_name`` and ``father_name`` (levels 0.92, 0.8), exact
    ``birth_year``, ``city``, ``prison``, ``death_date`` and ``gender``; blocking on the first
@@ -13,7 +14,9 @@ One run, one seed, the same data for both:
    random pairs, prior from exact name + birth year, EM on both blocking rules), clustered
    with Splink's connected components at the same threshold;
 4. scores against the truth: pairwise precision, recall and F1 of the clusters, of the
-   linked pairs (before clustering), and B-cubed; the number of people found against the
+   linked pairs (before clustering), and B-cubed; the threshold that maximises the model's
+   own expected F1 (no labels) and the best threshold chosen with the truth (an upper bound,
+   each clustered as ``link`` clusters); the number of people found against the
    number on the lists; and a capture-recapture check (``dadkhah.counting``: Chao's lower
    bound and the log-linear model chosen by AIC) on our clusters and on the true clusters;
 5. where our errors come from: false merges (same normalized name? joined directly or
@@ -33,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +47,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from metrics import Scores, bcubed, pair_links, pairwise  # noqa: E402
 from synth import COLUMNS, generate, write_csvs  # noqa: E402
 
+from dadkhah.linkage.model import LinkConfig  # noqa: E402
 from dadkhah.names import normalize  # noqa: E402
 
 Key = tuple[str, str]  # (list, record_id)
-THRESHOLD = 0.9
+THRESHOLD = LinkConfig().threshold  # the shipped default (--threshold overrides it)
 SEP = "\x1f"
 
 
@@ -58,6 +62,8 @@ def ours(
     keep_pairs: float = 0.0,
     em_rules: Sequence[str] | None = None,
     labelled: Sequence[tuple[Key, Key]] = (),
+    threshold: float = THRESHOLD,
+    by_list: bool = True,
 ) -> dict[str, Any]:
     from dadkhah.linkage.lists import read_records
     from dadkhah.linkage.model import Judgement, LinkConfig, link
@@ -79,7 +85,7 @@ def ours(
     if len(problems) > 10:
         print(f"  … {len(problems)} prepare problems in all")
     seconds["prepare"] = time.perf_counter() - step
-    config = LinkConfig(threshold=THRESHOLD, seed=seed, keep_pairs=keep_pairs)
+    config = LinkConfig(threshold=threshold, seed=seed, keep_pairs=keep_pairs, by_list=by_list)
     if em_rules:
         config.em_rules = tuple(tuple(rule.split("+")) for rule in em_rules)
     uid_key = {
@@ -131,7 +137,9 @@ def _print_model(model: Mapping[str, Any]) -> None:
 
 
 # ------------------------------------------------------------------------------- vanilla
-def vanilla(rows: Sequence[Mapping[str, str]], seed: int) -> dict[str, Any]:
+def vanilla(
+    rows: Sequence[Mapping[str, str]], seed: int, threshold: float = THRESHOLD
+) -> dict[str, Any]:
     """Splink as a newcomer would set it up: Jaro-Winkler and exact matches on the raw strings."""
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
@@ -173,7 +181,7 @@ def vanilla(rows: Sequence[Mapping[str, str]], seed: int) -> dict[str, Any]:
     trained = time.perf_counter()
     predicted = linker.inference.predict()
     clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predicted, threshold_match_probability=THRESHOLD
+        predicted, threshold_match_probability=threshold
     ).as_pandas_dataframe()  # type: ignore[no-untyped-call]
     pairs = predicted.as_pandas_dataframe()  # type: ignore[no-untyped-call]
     done = time.perf_counter()
@@ -192,7 +200,7 @@ def vanilla(rows: Sequence[Mapping[str, str]], seed: int) -> dict[str, Any]:
         "clusters": {
             key(u): c for u, c in zip(clustered["unique_id"], clustered["cluster_id"], strict=True)
         },
-        "links": [(a, b) for a, b, p in scored if p >= THRESHOLD],
+        "links": [(a, b) for a, b, p in scored if p >= threshold],
         "scored": scored,
         "comparisons": len(pairs),
         "max_probability": max((p for _a, _b, p in scored), default=0.0),
@@ -217,8 +225,65 @@ def components(keys: Sequence[Key], links: Sequence[tuple[Key, Key]]) -> dict[Ke
     return {k: SEP.join(root(k)) for k in keys}
 
 
+Clusterer = Callable[[Sequence[Key], Sequence[tuple[Key, Key, float]], float], dict[Key, str]]
+
+
+def plain_components(
+    keys: Sequence[Key], scored: Sequence[tuple[Key, Key, float]], threshold: float
+) -> dict[Key, str]:
+    """Connected components of the pairs at or above the threshold (Splink's clustering)."""
+    return components(keys, [(a, b) for a, b, p in scored if p >= threshold])
+
+
+def our_clusters(
+    keys: Sequence[Key], scored: Sequence[tuple[Key, Key, float]], threshold: float
+) -> dict[Key, str]:
+    """The clusters ``linkage.model.link`` makes of the scored pairs (``linkage.cluster``)."""
+    from dadkhah.linkage.cluster import clusters
+
+    uid = {k: SEP.join(k) for k in keys}
+    found = clusters(
+        [uid[k] for k in keys],
+        [(uid[a], uid[b], p) for a, b, p in scored],
+        threshold,
+        lists={uid[k]: k[0] for k in keys},
+    )
+    return {k: found[uid[k]][0] for k in keys}
+
+
+def expected_f1_threshold(probabilities: Sequence[float]) -> tuple[float, float]:
+    """The threshold that maximises the expected pairwise F1 of the links by the model's own
+    probabilities (no labels): links at or above t, expected true links the sum of their
+    probabilities, expected true pairs the sum of all. Returns (t, expected F1)."""
+    ranked = sorted((float(p) for p in probabilities), reverse=True)
+    total = sum(ranked)
+    best, kept = (1.0, 0.0), 0.0
+    for found, p in enumerate(ranked, start=1):
+        kept += p
+        f1 = 2 * kept / (found + total)
+        if f1 > best[1]:
+            best = (p, f1)
+    return best
+
+
+def calibration(scored: Sequence[tuple[Key, Key, float]], truth: Mapping[Key, str]) -> None:
+    """Per band of match probability: the pairs scored in it and the share of them that are one
+    person (a calibrated model's share lies within the band)."""
+    edges = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
+    print("ours     calibration (pairs scored in each band of probability; share that match):")
+    for lo, hi in itertools.pairwise(edges):
+        band = [truth[a] == truth[b] for a, b, p in scored if lo <= p < hi or (hi == 1.0 == p)]
+        if band:
+            print(
+                f"           [{lo:.2f}, {hi:.2f}{']' if hi == 1.0 else ')'}: {len(band):6d} "
+                f"pairs, {sum(band) / len(band):.3f} match"
+            )
+
+
 def best_threshold(
-    scored: Sequence[tuple[Key, Key, float]], truth: Mapping[Key, str]
+    scored: Sequence[tuple[Key, Key, float]],
+    truth: Mapping[Key, str],
+    cluster: Clusterer = plain_components,
 ) -> tuple[float, Scores]:
     """The threshold (chosen with the truth: an upper bound) at which the clusters' pairwise F1
     is best, over the quantiles of the scores."""
@@ -234,8 +299,7 @@ def best_threshold(
     keys = list(truth)
     best: tuple[float, Scores] | None = None
     for t in grid:
-        found = components(keys, [(a, b) for a, b, p in scored if p >= t])
-        scores = pairwise(found, truth)
+        scores = pairwise(cluster(keys, scored, t), truth)
         if best is None or scores.f1 > best[1].f1:
             best = (t, scores)
     assert best is not None
@@ -277,6 +341,7 @@ def diagnose(
     rows: Mapping[Key, Mapping[str, str]],
     seed: int,
     examples: int = 6,
+    threshold: float = THRESHOLD,
 ) -> None:
     """Where the errors of our run come from, with examples."""
     rng = random.Random(seed)
@@ -316,7 +381,7 @@ def diagnose(
                 false.append((a, b))
     kinds: Counter[str] = Counter()
     for a, b in false:
-        direct = scored.get(frozenset((a, b)), 0.0) >= THRESHOLD
+        direct = scored.get(frozenset((a, b)), 0.0) >= threshold
         kinds[
             f"{'direct link' if direct else 'through a chain'}, "
             f"{'same' if same_name(a, b) else 'different'} written name"
@@ -346,7 +411,7 @@ def diagnose(
             p = scored.get(frozenset((a, b)))
             if p is None:
                 missed["never compared (blocked out)"].append((a, b))
-            elif p < THRESHOLD:
+            elif p < threshold:
                 missed["scored below the threshold"].append((a, b))
             else:
                 missed["above the threshold, cut by clustering"].append((a, b))
@@ -369,7 +434,13 @@ def diagnose(
         print("    " + ", ".join(f"{k} {v}" for k, v in sorted(levels.items())))
 
 
-def report(name: str, clusters: Mapping[Key, str], links: Any, truth: Mapping[Key, str]) -> None:
+def report(
+    name: str,
+    clusters: Mapping[Key, str],
+    links: Any,
+    truth: Mapping[Key, str],
+    threshold: float = THRESHOLD,
+) -> None:
     pw: Scores = pairwise(clusters, truth)
     b3: Scores = bcubed(clusters, truth)
     lk: Scores = pair_links(links, truth)
@@ -378,7 +449,7 @@ def report(name: str, clusters: Mapping[Key, str], links: Any, truth: Mapping[Ke
         f"{pw.predicted} predicted)"
     )
     print(f"{name:8} clusters  B-cubed  {b3.line()}")
-    print(f"{name:8} links     pairwise {lk.line()}   ({lk.predicted} links >= {THRESHOLD})")
+    print(f"{name:8} links     pairwise {lk.line()}   ({lk.predicted} links >= {threshold})")
     print(f"{name:8} people found {_people_count(clusters)} (truth: {len(set(truth.values()))})")
 
 
@@ -401,9 +472,21 @@ def main() -> None:
         default=None,
         help="EM blocking rules instead of LinkConfig's, e.g. name_tf birth_year+city_key",
     )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=THRESHOLD,
+        help=f"join pairs at or above this probability (default: LinkConfig's, {THRESHOLD})",
+    )
+    parser.add_argument(
+        "--no-by-list",
+        action="store_true",
+        help="one prior for every pair (LinkConfig.by_list off): to measure what it does",
+    )
     args = parser.parse_args()
+    threshold = args.threshold
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
-    print(f"seed {seed}; {args.people} persons, {args.lists} lists; threshold {THRESHOLD}")
+    print(f"seed {seed}; {args.people} persons, {args.lists} lists; threshold {threshold}")
     lists, truth = generate(args.people, args.lists, seed)
     rows = {(r["list"], r["record_id"]): r for rs in lists for r in rs}
     print(
@@ -420,7 +503,14 @@ def main() -> None:
         labelled = random.Random(seed).sample(candidates, min(args.labels, len(candidates)))
         if labelled:
             print(f"{len(labelled)} true pairs given as accepted judgements")
-        found = ours(paths, seed, em_rules=args.em, labelled=labelled)  # type: ignore[arg-type]
+        found = ours(
+            paths,
+            seed,
+            em_rules=args.em,
+            labelled=labelled,  # type: ignore[arg-type]
+            threshold=threshold,
+            by_list=not args.no_by_list,
+        )
         ours_seconds = time.perf_counter() - started
     print(
         f"\nours: {ours_seconds:.1f} s, {found['comparisons']} comparisons; "
@@ -439,9 +529,9 @@ def main() -> None:
             found["pairs"]["match_probability"],
             strict=True,
         )
-        if p >= THRESHOLD
+        if p >= threshold
     ]
-    report("ours", found["clusters"], links, truth)
+    report("ours", found["clusters"], links, truth, threshold)
     ours_scored = [
         (found["uid_key"][a], found["uid_key"][b], float(p))
         for a, b, p in zip(
@@ -451,18 +541,30 @@ def main() -> None:
             strict=True,
         )
     ]
-    t, scores = best_threshold(ours_scored, truth)
+    calibration(ours_scored, truth)
+    t, expected = expected_f1_threshold([p for _a, _b, p in ours_scored])
+    print(
+        f"ours     threshold of the highest expected F1 by the model's own probabilities "
+        f"(no labels) {t:.4g} (expected F1 of the links {expected:.4f}): clusters pairwise "
+        f"{pairwise(our_clusters(list(truth), ours_scored, t), truth).line()}"
+    )
+    t, scores = best_threshold(ours_scored, truth, our_clusters)
     print(
         f"ours     at its best threshold (chosen with the truth) {t:.4g}: clusters "
-        f"(connected components) pairwise {scores.line()}"
+        f"pairwise {scores.line()}"
+    )
+    t, scores = best_threshold(ours_scored, truth)
+    print(
+        f"ours     at its best threshold (chosen with the truth) {t:.4g}: connected components "
+        f"pairwise {scores.line()}"
     )
     if not args.no_vanilla:
         started = time.perf_counter()
-        base = vanilla(list(rows.values()), seed)
+        base = vanilla(list(rows.values()), seed, threshold)
         print(
             f"\nvanilla: {time.perf_counter() - started:.1f} s, {base['comparisons']} comparisons"
         )
-        report("vanilla", base["clusters"], base["links"], truth)
+        report("vanilla", base["clusters"], base["links"], truth, threshold)
         print(f"vanilla  highest match probability of any pair: {base['max_probability']:.4g}")
         t, scores = best_threshold(base["scored"], truth)
         print(
@@ -479,7 +581,7 @@ def main() -> None:
             f"log-linear {est['loglinear']:.0f} [{est['loglinear_lo']:.0f}, "
             f"{est['loglinear_hi']:.0f}] ({est['loglinear_model']})"
         )
-    diagnose(found, truth, rows, seed, args.examples)
+    diagnose(found, truth, rows, seed, args.examples, threshold)
 
 
 if __name__ == "__main__":

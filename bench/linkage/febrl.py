@@ -11,14 +11,14 @@ The adapted frame: ``given_name + " " + surname`` is the full name, the year of
 prison or death date (those comparisons see nulls only). Both setups run on the same records:
 
 - **ours**: ``ListRecord`` rows, ``linkage.prepare.prepare``, ``linkage.model.link`` at the
-  default threshold (0.9);
+  default threshold (``LinkConfig().threshold``, 0.5);
 - **vanilla Splink**: as in ``accuracy.py`` (Jaro-Winkler on the raw name, exact birth year
   and suburb; blocking on the first three letters of the name or on the birth year).
 
 Scores: pairwise precision, recall and F1 of the clusters and of the linked pairs, and B-cubed.
-In ``febrl1-3`` every record comes from one list, so the cluster rule that cuts weak bridges
-between two records of one list applies to every chain of three or more records; the linked
-pairs (before clustering) show the model without it.
+In ``febrl1-3`` every record comes from one list, so neither the prior within one list nor the
+cluster rule for two records of one list applies (the clusters are the connected components);
+in ``febrl4`` both do, as each person is on each of the two lists once.
 
     .venv/bin/python bench/linkage/febrl.py [--sets febrl1 febrl2 febrl3 febrl4] [--seed N]
 """

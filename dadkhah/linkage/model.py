@@ -43,10 +43,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
 
+from dadkhah.linkage import DEFAULT_THRESHOLD
 from dadkhah.linkage import blocking as _blocking
-from dadkhah.linkage.cluster import Judgement, clusters
+from dadkhah.linkage.cluster import Judgement, clusters, list_priors
 from dadkhah.linkage.prepare import FRAME_COLUMNS
 from dadkhah.names import similarity
 
@@ -74,7 +76,8 @@ logger = logging.getLogger(__name__)
 class LinkConfig:
     """Settings of one linkage run (defaults suit lists of thousands to a million records)."""
 
-    threshold: float = 0.9  # pairs at or above join a cluster
+    # pairs at or above join a cluster (the probabilities are those after by_list)
+    threshold: float = DEFAULT_THRESHOLD
     backend: Literal["duckdb", "spark"] = "duckdb"
     seed: int = 1988
     max_pairs_u: float = 2e6  # random pairs for the u estimates
@@ -98,7 +101,8 @@ class LinkConfig:
     max_place_block: int = 30  # the same for a birth year + city block
     threads: int = 2  # DuckDB threads
     memory_limit: str = "6GB"  # DuckDB's memory limit; beyond it, it spills to a temp directory
-    strong: float = 0.99  # bridges below this may be cut (cluster rule)
+    # rescore the pairs with one prior within a list and one across lists (cluster.list_priors)
+    by_list: bool = True
     keep_pairs: float = 0.05  # pairs scoring below this are not returned (counted only)
     min_labels: int = 5  # accepted judgements needed to re-estimate m from labels
     min_records: int = 20  # fewer records cannot train a model without labels
@@ -165,54 +169,91 @@ def _days(value: Any) -> int | None:
 
 def _narrow(
     frame: pd.DataFrame, max_block: int, max_place_block: int, max_key_block: int = 30
-) -> tuple[list[list[str]], list[str | None], dict[str, int]]:
-    """Blocking keys per record (narrowed) and the year-and-place block:
+) -> _blocking.Blocks:
+    """Blocking keys per record (narrowed, numbered) and the year-and-place block:
     :func:`dadkhah.linkage.blocking.narrow`."""
     return _blocking.narrow(frame, max_block, max_key_block, max_place_block)
 
 
+def _text_array(column: pd.Series, empty_is_null: bool = False) -> Any:
+    """An Arrow string array of an object column (None and NaN are null; other values as
+    ``str``), with "" as null when ``empty_is_null``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc  # type: ignore[import-untyped]  # no stubs
+
+    try:
+        array = pa.array(column, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # values that are not str: as text
+        array = pa.array(
+            [
+                None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+                for v in column
+            ],
+            type=pa.string(),
+        )
+    if empty_is_null:
+        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+    return array
+
+
+def _day_array(column: pd.Series) -> Any:
+    """Day numbers (days since 1970-01-01, int64) of a column of dates (None: null)."""
+    import pyarrow as pa
+
+    try:
+        days = pa.array(column, type=pa.date32(), from_pandas=True)
+        return days.cast(pa.int32()).cast(pa.int64())
+    except (pa.ArrowTypeError, pa.ArrowInvalid, TypeError):  # datetimes, timestamps
+        return pa.array([_days(v) for v in column], type=pa.int64())
+
+
 def _engine_frame(
     frame: pd.DataFrame, max_block: int, max_place_block: int, max_key_block: int = 30
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The table the engine sees: portable types only (dates as day numbers)."""
+) -> tuple[Any, dict[str, int]]:
+    """The table the engine sees, as an Arrow table: portable types only (dates as day
+    numbers), the blocking keys as ``list<int32>`` and the year-and-place block as ``int32``
+    (numbers, not strings: a million records have fifteen million keys)."""
+    import pyarrow as pa
+
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
         raise ValueError(f"the prepared frame lacks columns: {', '.join(missing)}")
     if frame["unique_id"].duplicated().any():
         dup = frame.loc[frame["unique_id"].duplicated(), "unique_id"].iloc[0]
         raise ValueError(f"unique_id repeats in the prepared frame: {dup!r}")
-    keys, places, stats = _narrow(frame, max_block, max_place_block, max_key_block)
-
-    def text(col: str) -> list[str | None]:
-        return [
-            None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
-            for v in frame[col]
-        ]
-
-    out = pd.DataFrame(
+    blocks = _narrow(frame, max_block, max_place_block, max_key_block)
+    places = blocks.places
+    years = pd.array(frame["birth_year"], dtype="Int64")
+    table = pa.table(
         {
-            "unique_id": frame["unique_id"].astype(str).tolist(),
-            "record_id": frame["record_id"].astype(str).tolist(),
-            "source_list": frame["source_list"].astype(str).tolist(),
-            "full_name": text("full_name"),
-            "father_name": text("father_name"),
-            "name_norm": [v or None for v in text("name_norm")],
-            "father_norm": [v or None for v in text("father_norm")],
-            "name_tf": [v or None for v in text("name_tf")],
-            "birth_year": pd.array(
-                [None if pd.isna(y) else int(y) for y in frame["birth_year"]], dtype="Int64"
+            "unique_id": _text_array(frame["unique_id"].astype(str)),
+            "record_id": _text_array(frame["record_id"].astype(str)),
+            "source_list": _text_array(frame["source_list"].astype(str)),
+            "full_name": _text_array(frame["full_name"]),
+            "father_name": _text_array(frame["father_name"]),
+            "name_norm": _text_array(frame["name_norm"], empty_is_null=True),
+            "father_norm": _text_array(frame["father_norm"], empty_is_null=True),
+            "name_tf": _text_array(frame["name_tf"], empty_is_null=True),
+            "birth_year": pa.array(years, type=pa.int64()),
+            "gender": _text_array(frame["gender"]),
+            "city_key": _text_array(frame["city_key"]),
+            "prison_key": _text_array(frame["prison_key"]),
+            "death_lo_d": _day_array(frame["death_lo"]),
+            "death_hi_d": _day_array(frame["death_hi"]),
+            "death_precision": _text_array(frame["death_precision"]),
+            "block_keys": pa.ListArray.from_arrays(
+                pa.array(blocks.offsets, type=pa.int32()), pa.array(blocks.keys, type=pa.int32())
             ),
-            "gender": text("gender"),
-            "city_key": text("city_key"),
-            "prison_key": text("prison_key"),
-            "death_lo_d": pd.array([_days(v) for v in frame["death_lo"]], dtype="Int64"),
-            "death_hi_d": pd.array([_days(v) for v in frame["death_hi"]], dtype="Int64"),
-            "death_precision": text("death_precision"),
-            "block_keys": keys,
-            "year_place": places,
+            "year_place": pa.array(places, type=pa.int32(), mask=places < 0),
         }
     )
-    return out, stats
+    return table, blocks.stats
+
+
+def _stage(name: str) -> None:
+    """Log the stage of :func:`link` that begins (``bench/linkage/scale.py`` reports the
+    resident memory at each)."""
+    logger.info("linkage stage: %s", name)
 
 
 def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
@@ -673,17 +714,46 @@ def _learn_from_labels(
     )
 
 
+#: Columns of the scored pairs not returned: the blocking keys (numbers, of no use to a reader).
+_NOT_RETURNED = ("block_keys_", "year_place_")
+
+
+def _fetch_pairs(linker: Any, db_api: Any, name: str, config: LinkConfig) -> pd.DataFrame:
+    """The scored pairs at or above ``keep_pairs`` from the engine's table ``name``, in the
+    order of their ids, without the blocking columns. On DuckDB they come as one Arrow table,
+    whose columns are freed as they become pandas columns."""
+    probe = linker.misc.query_sql(f"SELECT * FROM {name} LIMIT 0", output_type="pandas")
+    wanted = [c for c in probe.columns if not c.startswith(_NOT_RETURNED)]
+    sql = (
+        f"SELECT {', '.join(wanted)} FROM {name} "
+        f"WHERE match_probability >= {float(config.keep_pairs)!r} "
+        "ORDER BY unique_id_l, unique_id_r"
+    )
+    if config.backend != "duckdb":
+        return linker.misc.query_sql(sql, output_type="pandas")
+    fetched = db_api._con.sql(sql).to_arrow_table()  # no extra copy of the rows
+    return fetched.to_pandas(self_destruct=True, split_blocks=True)
+
+
 def _tidy(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Pairs in a stable order, with a Bayes factor ``bf_<comparison>`` beside each match
-    weight (``mw_<comparison>``, log2 of it); the exploded blocking arrays are dropped."""
-    pairs = pairs.drop(columns=[c for c in pairs.columns if c.startswith("block_keys_")])
+    """Pairs in a stable order (by ids; sorted here only if the engine did not), with a Bayes
+    factor ``bf_<comparison>`` beside each match weight (``mw_<comparison>``, log2 of it);
+    the blocking columns are dropped."""
+    pairs = pairs.drop(columns=[c for c in pairs.columns if c.startswith(_NOT_RETURNED)])
     for name in COMPARISONS:
         weight = f"mw_{name}"
         if weight in pairs.columns:
             pairs[f"bf_{name}"] = 2.0 ** pairs[weight].astype(float)
         if f"mw_tf_adj_{name}" in pairs.columns:
             pairs[f"bf_tf_adj_{name}"] = 2.0 ** pairs[f"mw_tf_adj_{name}"].astype(float)
-    return pairs.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
+    left = pairs["unique_id_l"].to_numpy(dtype=object)
+    right = pairs["unique_id_r"].to_numpy(dtype=object)
+    ordered = bool(
+        np.all((left[1:] > left[:-1]) | ((left[1:] == left[:-1]) & (right[1:] >= right[:-1])))
+    )
+    if not ordered:
+        pairs = pairs.sort_values(["unique_id_l", "unique_id_r"], kind="stable")
+    return pairs.reset_index(drop=True)
 
 
 def link(
@@ -700,6 +770,7 @@ def link(
     seconds: dict[str, float] = {}
     notes: list[str] = []
     started = time.perf_counter()
+    _stage("blocking keys")
     table, blocking = _engine_frame(
         frame, config.max_block, config.max_place_block, config.max_key_block
     )
@@ -712,18 +783,21 @@ def link(
         )
     db_api = _db_api(config, spark)
     try:
+        _stage("registering")
         sdf = db_api.register(table, table_name=f"__dadkhah_records_{config.seed}")
         settings = copy.deepcopy(model) if model is not None else _settings()
         linker = Linker(sdf, settings, log_level=logging.ERROR)
         step = time.perf_counter()
+        _stage("training")
         if model is None:
             linker = _train(linker, sdf, config, notes, len(table))
         if judgements:
             _learn_from_labels(linker, judgements, config, notes)
-        _name_tf_without_self(linker, int(table["name_tf"].notna().sum()))
+        _name_tf_without_self(linker, table.num_rows - table.column("name_tf").null_count)
         seconds["training"] = time.perf_counter() - step
 
         step = time.perf_counter()
+        _stage("blocked pairs")
         # the blocked pairs first, counted, then scored keeping only the pairs worth keeping:
         # the engine never holds every comparison with all its columns
         blocked = linker.inference.compute_blocked_pairs_for_predict_chunk()
@@ -732,15 +806,14 @@ def link(
         )
         comparisons = int(counted["n"].iloc[0])
         linker.table_management.register_blocked_pairs_for_predict(blocked)
+        _stage("scoring")
         scored = linker.inference.predict(
             threshold_match_probability=config.keep_pairs if config.keep_pairs > 0 else None,
             warning_mode="never",
         )
-        pairs = linker.misc.query_sql(  # type: ignore[no-untyped-call]
-            f"SELECT * FROM {scored.physical_name} "
-            f"WHERE match_probability >= {float(config.keep_pairs)!r}",
-            output_type="pandas",
-        )
+        _stage("fetching pairs")
+        pairs = _fetch_pairs(linker, db_api, scored.physical_name, config)
+        scored.drop_table_from_database_and_remove_from_cache()
         seconds["scoring"] = time.perf_counter() - step
         trained = linker.misc.save_model_to_json()
         trained.pop("linker_uid", None)  # random per linker; not part of the model
@@ -751,10 +824,27 @@ def link(
             if spill and spill[0]:
                 shutil.rmtree(str(spill[0]), ignore_errors=True)
 
+    _stage("clustering")
     pairs = _tidy(pairs)
     step = time.perf_counter()
-    ids = table["unique_id"].tolist()
-    lists = dict(zip(ids, table["source_list"].tolist(), strict=True))
+    ids = table.column("unique_id").to_pylist()
+    lists = dict(zip(ids, table.column("source_list").to_pylist(), strict=True))
+    if config.by_list and len(pairs):  # a list rarely names one person twice
+        weights, probabilities, priors = list_priors(
+            pairs["unique_id_l"].tolist(),
+            pairs["unique_id_r"].tolist(),
+            pairs["match_weight"].astype(float).to_numpy(),
+            lists,
+            float(trained["probability_two_random_records_match"]),
+        )
+        pairs["match_weight"] = weights
+        pairs["match_probability"] = probabilities
+        pairs = pairs[pairs["match_probability"] >= config.keep_pairs].reset_index(drop=True)
+        if priors.within is not None and priors.across is not None:
+            notes.append(
+                f"prior within one list {priors.within:.3g}, across lists {priors.across:.3g} "
+                f"(the model's {priors.model:.3g}; {priors.iterations} EM iterations)"
+            )
     found = clusters(
         ids,
         zip(
@@ -765,14 +855,13 @@ def link(
         ),
         config.threshold,
         judgements,
-        config.strong,
         lists=lists,
     )
     result = pd.DataFrame(
         {
             "unique_id": ids,
-            "record_id": table["record_id"].tolist(),
-            "source_list": table["source_list"].tolist(),
+            "record_id": table.column("record_id").to_pylist(),
+            "source_list": [lists[i] for i in ids],
             "cluster_id": [found[i][0] for i in ids],
             "match_probability": [found[i][1] for i in ids],
         }

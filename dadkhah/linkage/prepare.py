@@ -15,6 +15,7 @@ father_name        object          as written, or None
 name_norm          object          ``names.normalize(full_name)``, or None
 father_norm        object          ``names.normalize(father_name)``, or None
 name_keys          object (list)   ``sorted(names.match_keys(full_name))``; [] without a name
+                                   (records of one name share one list: do not mutate it)
 name_tf            object          ``name_tf_key(full_name)``, or None
 birth_year         Int64           Gregorian year (``parse_birth_year``), or <NA>
 gender             object          "m", "f" or None
@@ -315,13 +316,13 @@ def prepare(
 
             name = r.full_name or None
             full.append(name)
+            k: list[str]
             if name is None:
                 n, k, t = None, [], None
             elif (found := features.get(name)) is not None:
-                n, k, t = found[0], list(found[1]), found[2]
+                n, k, t = found
             else:
                 n, k, t = features[name] = _name_features(name)
-                k = list(k)
             norm.append(n)
             keys.append(k)
             tf.append(t)

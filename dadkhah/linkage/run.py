@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
 
+from dadkhah.linkage import DEFAULT_THRESHOLD
 from dadkhah.linkage.model import VERSION, LinkConfig, LinkResult, link
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def run_link(
     paths: Sequence[Path],
     out: Path,
     *,
-    threshold: float = 0.9,
+    threshold: float = DEFAULT_THRESHOLD,
     on_error: Literal["stop", "report"] = "stop",
     backend: Literal["duckdb", "spark"] = "duckdb",
     mapping: Mapping[str, str | None] | None = None,

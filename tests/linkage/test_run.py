@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from dadkhah.cli import main
+from dadkhah.linkage import DEFAULT_THRESHOLD
 from dadkhah.linkage.run import OUTPUT_COLUMNS
 from tests.linkage.test_model import SEED, generate, pair_scores
 
@@ -75,7 +76,7 @@ def test_link_lists_and_estimate_on_the_output(tmp_path: Path) -> None:
     print(f"P={precision:.3f} R={recall:.3f}")  # noqa: T201 - measured, shown with -s
     assert precision >= 0.98 and recall >= 0.88
     for r in linked:
-        assert 0.9 <= float(r["match_probability"]) <= 1.0
+        assert DEFAULT_THRESHOLD <= float(r["match_probability"]) <= 1.0
         assert found[r["cluster_id"]] == r["cluster_id"]  # a cluster id is one of its records
 
     # the contract: `dadkhah estimate` accepts the output joined with `list`
