@@ -12,6 +12,8 @@ machine distorts least) and wall-clock time. Each timing is repeated ``--repeat`
 same cache state; the table gives the median and the best.
 
 - ``match_keys``
+  - *cold, fresh names*: every cache empty, and each repetition keys another list (drawn with
+    another seed, printed), so that no string has been hashed or seen before;
   - *cold*: every cache empty; each distinct name is new, and so are its words;
   - *new names of known words*: the caches of whole names emptied, those of words kept, as
     when a new list arrives made of words seen before;
@@ -31,6 +33,7 @@ same cache state; the table gives the median and the best.
   - *blocked pairs again*: with every cache warm.
 
     .venv/bin/python bench/names/speed.py [--records 20000] [--pairs 1000000] [--repeat 3] [--seed N]
+        [--keys-only]
 """
 
 from __future__ import annotations
@@ -70,6 +73,26 @@ def timed(
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         cpu_rates.append(count / cpu)
         wall_rates.append(count / wall)
+    print(
+        f"| {label} | {count:,} | {statistics.median(cpu_rates):,.0f} {unit}/s "
+        f"| {max(cpu_rates):,.0f} | {statistics.median(wall_rates):,.0f} |"
+    )
+
+
+def timed_lists(label: str, lists: list[list[str]], unit: str) -> None:
+    """Time ``match_keys`` over each of ``lists`` (one repetition each), every cache emptied
+    before; print the median and best rates, as ``timed`` does."""
+    cpu_rates: list[float] = []
+    wall_rates: list[float] = []
+    for names in lists:
+        clear_caches()
+        wall, cpu = time.perf_counter(), time.process_time()
+        for name in names:
+            match_keys(name)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        cpu_rates.append(len(names) / cpu)
+        wall_rates.append(len(names) / wall)
+    count = round(statistics.mean(len(names) for names in lists))
     print(
         f"| {label} | {count:,} | {statistics.median(cpu_rates):,.0f} {unit}/s "
         f"| {max(cpu_rates):,.0f} | {statistics.median(wall_rates):,.0f} |"
@@ -158,18 +181,27 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=1000000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--keys-only", action="store_true", help="time match_keys only")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     rng = random.Random(seed)
     lexicon()  # loading the data files is not part of any timing
     rows = lexicon_names(rng, args.records)
     distinct = list(dict.fromkeys(rows))
-    blocked = blocked_pairs(rows, args.pairs, rng)
+    blocked = [] if args.keys_only else blocked_pairs(rows, args.pairs, rng)
     shuffled = blocked[:]
     rng.shuffle(shuffled)
-    randoms = [(rng.choice(rows), rng.choice(rows)) for _ in range(args.pairs)]
+    randoms = (
+        [] if args.keys_only else [(rng.choice(rows), rng.choice(rows)) for _ in range(args.pairs)]
+    )
     cold_pairs = list(zip(distinct[0::2], distinct[1::2], strict=False))[:5000]
+    # the fresh lists of the first timing: other seeds, drawn now, so that drawing is not timed
+    fresh_seeds = [seed + 1 + i for i in range(args.repeat)]
+    fresh_lists = [
+        list(dict.fromkeys(lexicon_names(random.Random(s), args.records))) for s in fresh_seeds
+    ]
     print(f"seed {seed}: a list of {len(rows):,} rows, {len(distinct):,} distinct names")
+    print(f"fresh lists (cold, fresh names): seeds {', '.join(map(str, fresh_seeds))}")
     print(f"each timing repeated {args.repeat} times from the same cache state")
     print()
     print("| what | count | CPU rate, median | CPU rate, best | wall-clock rate, median |")
@@ -188,6 +220,9 @@ def main() -> None:
         each(match_keys, rows)()
 
     r = args.repeat
+    timed_lists(
+        "match_keys, cold, fresh names each repetition (empty caches)", fresh_lists, "names"
+    )
     timed(
         "match_keys, cold (distinct names, empty caches)",
         len(distinct),
@@ -227,6 +262,8 @@ def main() -> None:
         r,
         {"DADKHAH_NAMES_CACHE": ""},
     )
+    if args.keys_only:
+        return
     timed(
         "similarity, cold (new names, empty caches)",
         len(cold_pairs),

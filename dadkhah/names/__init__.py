@@ -16,13 +16,16 @@ with a published match. Pure Python: no Django import.
 
 from __future__ import annotations
 
-import yaml
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from dadkhah.names.compare import similarity
 from dadkhah.names.keys import match_keys
 from dadkhah.names.lexicon import DATA
 from dadkhah.names.normalization import normalize
 from dadkhah.names.translit import Target, transliterate
+
+if TYPE_CHECKING:
+    from dadkhah.names.compare import similarity
 
 __all__ = [
     "normalize",
@@ -35,13 +38,42 @@ __all__ = [
 ]
 
 _ALGORITHM = 1
-_LEXICON = yaml.safe_load((DATA / "lexicon.yaml").read_text(encoding="utf-8"))
-_CALIBRATION = yaml.safe_load((DATA / "calibration.yaml").read_text(encoding="utf-8"))
 
-#: Version of the algorithm, the lexicon and the calibration, e.g. "names-1/lexicon-1/calibration-1".
-VERSION: str = (
-    f"names-{_ALGORITHM}/lexicon-{_LEXICON['version']}/calibration-{_CALIBRATION['version']}"
-)
+# ``similarity`` (and rapidfuzz, which it uses), ``VERSION`` and ``THRESHOLD`` (and yaml, which
+# reads them) are loaded on first use, so that ``import dadkhah.names`` for blocking or
+# normalizing alone stays quick:
+#: ``VERSION``: the algorithm, the lexicon and the calibration, e.g.
+#: "names-1/lexicon-1/calibration-1"; ``THRESHOLD``: the score at or above which two names are
+#: taken as spellings of the same name (calibrated).
 
-#: Score at or above which two names are taken as spellings of the same name (calibrated).
-THRESHOLD: float = float(_CALIBRATION["threshold"])
+
+@cache
+def _versions() -> dict[str, Any]:
+    import yaml
+
+    lexicon_ = yaml.safe_load((DATA / "lexicon.yaml").read_text(encoding="utf-8"))
+    calibration = yaml.safe_load((DATA / "calibration.yaml").read_text(encoding="utf-8"))
+    return {
+        "VERSION": (
+            f"names-{_ALGORITHM}/lexicon-{lexicon_['version']}/calibration-{calibration['version']}"
+        ),
+        "THRESHOLD": float(calibration["threshold"]),
+    }
+
+
+def __getattr__(name: str) -> Any:
+    if name == "similarity":
+        from dadkhah.names.compare import similarity
+
+        globals()["similarity"] = similarity
+        return similarity
+    if name in ("VERSION", "THRESHOLD"):
+        value = _versions()[name]
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    VERSION: str
+    THRESHOLD: float

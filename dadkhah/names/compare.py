@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import permutations
 
-import yaml
 from rapidfuzz.distance import Indel, Levenshtein
 
 from dadkhah.names.lexicon import DATA
@@ -84,6 +83,8 @@ class Calibration:
 
 @cache
 def calibration() -> Calibration:
+    import yaml  # not at import: ``import dadkhah.names`` for blocking alone does not need it
+
     data = yaml.safe_load((DATA / "calibration.yaml").read_text(encoding="utf-8"))
     weights = data["weights"]
     missing = [name for name in FEATURES if name not in weights]

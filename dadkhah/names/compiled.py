@@ -38,7 +38,13 @@ from pathlib import Path
 from typing import Any
 
 from dadkhah.names.lexicon import DATA, Affix, Lexicon, build_lexicon, spelling_key
-from dadkhah.names.spelling import full_table, is_persian, latin_forms, persian_skeleton
+from dadkhah.names.spelling import (
+    full_table,
+    is_persian,
+    latin_forms,
+    persian_skeleton,
+    split_skeleton,
+)
 
 __all__ = [
     "Compiled",
@@ -80,25 +86,31 @@ def _marker(skel: str) -> str:
     return rest[:2].translate(_MARKER)
 
 
-def skeleton_parts(skel: str) -> SkeletonParts:
-    """The parts of blocking keys that depend only on a skeleton (see ``tokens.Token``)."""
+def _forms(skel: str) -> set[str]:
+    """A skeleton and its forms with one consonant deleted."""
     n = len(skel)
     if n < 2:
-        forms = [skel]
-    else:
-        # a skeleton has no doubled letter, so deleting one letter makes at most one, where
-        # its neighbours meet: squeezing it leaves one of them
-        forms = sorted(
-            {
-                skel,
-                *[
-                    skel[:i] + skel[i + 2 :]
-                    if 0 < i < n - 1 and skel[i - 1] == skel[i + 1]
-                    else skel[:i] + skel[i + 1 :]
-                    for i in range(n)
-                ],
-            }
-        )
+        return {skel}
+    # a skeleton has no doubled letter, so deleting one letter makes at most one, where its
+    # neighbours meet: squeezing it leaves one of them
+    return {
+        skel,
+        *[
+            skel[:i] + skel[i + 2 :]
+            if 0 < i < n - 1 and skel[i - 1] == skel[i + 1]
+            else skel[:i] + skel[i + 1 :]
+            for i in range(n)
+        ],
+    }
+
+
+def skeleton_parts(skel: str, split: str | None = None) -> SkeletonParts:
+    """The parts of blocking keys that depend only on a skeleton (see ``tokens.Token``); with
+    ``split`` (``spelling.split_skeleton``), the forms of that skeleton too."""
+    found = _forms(skel)
+    if split is not None:
+        found |= _forms(split)
+    forms = sorted(found)
     deletions = tuple(["d:" + f + "|" for f in forms if len(f) > 1])
     short = tuple(["d:" + f + "|" for f in forms if len(f) <= 1])
     return (
@@ -120,6 +132,10 @@ def word_features(text: str, lex: Lexicon, parts: dict[str, SkeletonParts]) -> W
         folded, skel = latin_forms(text)
         starts = lex.fold_starts.get(folded[:-2], _NONE)
         ends = lex.fold_ends.get(folded[2:], _NONE)
+        if "th" in text:  # ت+ح as well as ث: the forms of both skeletons (not kept in parts)
+            split = split_skeleton(text)
+            if split is not None and split != skel:
+                return (persian, skel, starts, ends, *skeleton_parts(skel, split))
     found = parts.get(skel)
     if found is None:
         found = parts[skel] = skeleton_parts(skel)

@@ -21,7 +21,12 @@ names that share a common given name share none unless their other tokens begin 
 (Mohammad Rezaei and Mohammad Rahimi share none). A name of one token gets its ``c:`` key and
 its deletion forms.
 
-The keys of each written name are made once and kept, in a bounded dict, as one string (keys
+A Latin word with "th" gets the deletion forms of two skeletons, "th" read as ث and as ت/ط
+then ح/ه (``compiled.word_features``), so that Fathollah meets فتح‌الله and Othman عثمان.
+
+A name of two plain words, or of a title and two plain words (nearly every name of a list),
+takes a short path in ``match_keys`` (``split`` and ``_make`` inlined, the same keys); other
+names take ``_make``. The keys of each written name are made once and kept, in a bounded dict, as one string (keys
 separated by NUL characters): a string holds no references, so it costs the garbage collector
 nothing, however many names are kept. The parts of keys that depend on one token are made with
 the token (``Token.marked``), so the keys of a name of known words take three string
@@ -30,7 +35,23 @@ operations.
 
 from __future__ import annotations
 
-from dadkhah.names.tokens import _TOKENS_MAX, TOKENS, Token, reset, split, token
+from dadkhah.names.lexicon import lexicon
+from dadkhah.names.tokens import (
+    _COMMAS,
+    _GIVEN,
+    _RAW,
+    _SPECIAL,
+    _SURNAMES,
+    _TOKENS_MAX,
+    TOKENS,
+    Token,
+    known_compound,
+    plain_token,
+    reset,
+    split,
+    title_key,
+    token,
+)
 
 __all__ = ["match_keys"]
 
@@ -102,6 +123,25 @@ def _make(name: str) -> str:
     return keys
 
 
+def _after_title(parts: list[str]) -> tuple[Token | None, Token | None]:
+    """The tokens of the two plain words after a title in a name of three words (``parts``),
+    when the title is set aside and nothing else changes (``tokens._one_title``); else Nones."""
+    title = _SPECIAL[parts[0]]
+    first, second = parts[1], parts[2]
+    if first[-1] in _COMMAS or second[-1] in _COMMAS or title_key(title) is None:
+        return None, None
+    a = _RAW.get(first) or plain_token(first)
+    if a is None:
+        return None, None
+    b = _RAW.get(second) or plain_token(second)
+    if b is None:
+        return None, None
+    prefixes = lexicon().title_prefixes
+    if a.text in prefixes or b.text in prefixes or title + a.text in prefixes:
+        return None, None
+    return a, b
+
+
 def match_keys(name: str) -> set[str]:
     """Blocking keys of ``name``: two spellings of one name share at least one.
 
@@ -112,5 +152,44 @@ def match_keys(name: str) -> set[str]:
     """
     found = _KEYS.get(name)
     if found is None:
+        # A new name of two plain words, or of a title and two plain words, that make two
+        # tokens with skeletons (nearly every name of a list): ``split`` and ``_make``
+        # inlined, with the same result. Other names take ``_make``.
+        parts = name.split()
+        a = b = None
+        if len(TOKENS) < _TOKENS_MAX:
+            if len(parts) == 2:
+                head, tail = parts
+                a = _RAW.get(head)
+                if a is None and head[-1] in _COMMAS:
+                    if len(head) > 1 and tail[-1] not in _COMMAS:
+                        # "Family, Given": the tokens of "Given Family"
+                        a = _RAW.get(tail) or plain_token(tail)
+                        b = _RAW.get(head[:-1]) or plain_token(head[:-1])
+                else:
+                    if a is None:
+                        a = plain_token(head)
+                    if a is not None:
+                        b = _RAW.get(tail) or plain_token(tail)
+            elif len(parts) == 3 and parts[0] in _SPECIAL:
+                a, b = _after_title(parts)
+        if b is not None and a is not None and a.skeleton and b.skeleton:
+            if a.persian or b.persian:
+                joined = a.text + b.text
+                single = joined in _GIVEN or joined in _SURNAMES
+            else:
+                single = not a.starts.isdisjoint(b.ends) and known_compound(a.text + b.text)
+            if not single:
+                if a.short_marked or b.short_marked:
+                    found = f"c:{a.skeleton}{b.skeleton}{_two(a, b)}"
+                else:
+                    found = (
+                        f"c:{a.skeleton}{b.skeleton}{a.marked.replace(_MARK, b.marker)}"
+                        f"{b.marked.replace(_MARK, a.marker)}"
+                    )
+                if len(_KEYS) >= _KEYS_MAX:
+                    _KEYS.clear()
+                _KEYS[name] = found
+                return set(found.split("\x00"))
         found = _make(name)
     return set(found.split("\x00")) if found else set()

@@ -22,10 +22,6 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
-import yaml
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 from dadkhah.names.normalization import normalize
 from dadkhah.names.spelling import fold, light_fold
 
@@ -416,6 +412,9 @@ def _near_cached(query: str, persian: bool) -> tuple[tuple[str, ...], float]:
     """Names whose spelling is at most one typo from ``query`` (the closest), and similarity."""
     if len(query) < 4:  # one typo in a short word can make any other short name
         return (), 0.0
+    from rapidfuzz import process  # not at import: blocking alone never needs it
+    from rapidfuzz.distance import OSA
+
     by_length = _near_choices(persian)
     best = _NEAR_EDITS + 1
     names: list[str] = []
@@ -453,6 +452,8 @@ def lexicon() -> Lexicon:
 
 def build_lexicon(data: Path = DATA) -> Lexicon:
     """Build the lexicon from the data files in ``data`` (``lexicon()`` is the one to use)."""
+    import yaml  # not at import: the compiled lexicon file is read without it
+
     manifest = yaml.safe_load((data / "lexicon.yaml").read_text(encoding="utf-8"))
     files = {name: data / file for name, file in manifest["files"].items()}
     lex = Lexicon(version=int(manifest["version"]))

@@ -152,6 +152,28 @@ def latin_skeleton(word: str) -> str:
     return _squeeze(_consonants(word).translate(_SKELETON_CHARS))
 
 
+# "th" writes ث (Othman), or two letters: ت or ط, then ح or ه (Fathollah فتح‌الله, Fathi فتحی).
+# ``skeleton`` reads the first; ``split_skeleton`` the second.
+_APART = "\x02"  # between the two letters of "th" read apart (not a letter itself)
+
+
+def split_skeleton(word: str) -> str | None:
+    """The consonant skeleton of a normalized Latin word with "th" read as two letters, t and
+    h (as ``persian_skeleton`` drops a final ح or ه, a final "th" gives t), when the word has a
+    "th"; else None.
+
+    >>> latin_skeleton("fathollah"), split_skeleton("fathollah"), split_skeleton("abolfath")
+    ('fsl', 'fthl', 'blft')
+    """
+    if "th" not in word:
+        return None
+    apart = _consonants(word.replace("th", "t" + _APART + "h"))
+    skel = apart.translate(_SKELETON_CHARS).replace(_APART, "")
+    if apart.endswith("h"):  # a final ح or ه is not in the Persian skeleton either
+        skel = skel[:-1]
+    return _squeeze(skel)
+
+
 # ----------------------------------------------------------------------- Persian skeleton
 _FA_LETTERS = str.maketrans(
     {

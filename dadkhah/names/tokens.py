@@ -265,6 +265,10 @@ def _known_compound(text: str) -> bool:
     return bool(lex.by_spelling.get(text) or lex.by_fold.get(fold(text)))
 
 
+known_compound = _known_compound
+title_key = _title_key
+
+
 def _known_join(left: str, right: str) -> bool:
     """``_known_compound(left + right)``, sooner false for words that have tokens."""
     first = _BY_TEXT.get(left)
@@ -411,12 +415,13 @@ _RAW_MAX = 1 << 20
 _COMMAS = (",", "،", "٬")  # what ``normalize`` reads as a comma, typed at the end of a word
 
 
-def _plain(word: str) -> Token | None:
+def plain_token(word: str) -> Token | None:
     """The token of a word as written, when the word is plain and is neither a bound part nor
     in a title (it then needs no rule of ``_words``); else None."""
     if word in _NOT_PLAIN or word in _SPECIAL:
         return None
-    normalized = plain_word(word)
+    # ASCII letters only (most Latin words): ``plain_word`` lower-cases them, nothing more
+    normalized = word.lower() if word.isascii() and word.isalpha() else plain_word(word)
     if normalized is None:
         if len(_NOT_PLAIN) >= _RAW_MAX:
             _NOT_PLAIN.clear()
@@ -433,8 +438,11 @@ def _plain(word: str) -> Token | None:
         return None
     if len(_RAW) >= _RAW_MAX:
         _RAW.clear()
-    found = _RAW[word] = token(normalized)
+    found = _RAW[word] = _BY_TEXT.get(normalized) or token(normalized)
     return found
+
+
+_plain = plain_token
 
 
 def _may_join(first: Token, second: Token) -> bool:

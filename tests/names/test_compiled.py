@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dadkhah.names import VERSION
 from dadkhah.names import compiled as compiled_module
 from dadkhah.names.compiled import (
     build,
@@ -190,3 +191,30 @@ def test_the_same_keys_and_scores_with_and_without_the_file(tmp_path: Path) -> N
     assert written["scores"] == loaded["scores"] == without["scores"]
     keys = without["keys"]
     assert isinstance(keys, list) and all(keys[:3]) and keys[0] == keys[1] == keys[2]
+
+
+_MODULES_LOADED = """
+import sys
+from dadkhah.names import match_keys, normalize
+match_keys("Ali Rezaei"), normalize("علي")
+print(" ".join(m for m in ("yaml", "rapidfuzz") if m in sys.modules) or "-")
+from dadkhah.names import THRESHOLD, VERSION, similarity
+print(similarity("Ali Rezaei", "علی رضایی") >= THRESHOLD, VERSION)
+"""
+
+
+def test_blocking_from_the_file_loads_neither_yaml_nor_rapidfuzz(tmp_path: Path) -> None:
+    def run() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", _MODULES_LOADED],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "DADKHAH_NAMES_CACHE": str(tmp_path)},
+        )
+        return done.stdout.splitlines()
+
+    built = run()  # writes the file (building reads the data files with yaml)
+    loaded = run()
+    assert loaded[0] == "-", loaded  # similarity, VERSION and THRESHOLD load them when asked
+    assert built[1:] == loaded[1:] == [f"True {VERSION}"]

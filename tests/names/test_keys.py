@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dadkhah.names import match_keys, normalize
+from dadkhah.names import keys, match_keys, normalize
 from dadkhah.names.compare import clear_caches
 
 ZWNJ = "\u200c"
@@ -94,3 +94,81 @@ def test_any_text_gets_keys_and_the_same_keys_cold(text: str) -> None:
     assert all(isinstance(key, str) and key for key in warm)
     clear_caches()
     assert match_keys(text) == warm
+
+
+# "th" writes ث (Othman) or two letters, ت/ط then ح/ه (Fathollah فتح‌الله): keys read it both ways.
+TH = [
+    ("Fathollah", "فتح‌الله"),
+    ("Fathollah Khamenei", "فتح‌الله خامنه‌ای"),
+    ("Fathi, Nariman", "نریمان فتحی"),
+    ("Abolfath Rezaei", "ابوالفتح رضایی"),
+    ("Othman Rezaei", "عثمان رضایی"),
+    ("Thuraya Karimi", "ثریا کریمی"),
+]
+
+
+@pytest.mark.parametrize(("latin", "persian"), TH, ids=[p[0] for p in TH])
+def test_th_is_read_as_one_letter_and_as_two(latin: str, persian: str) -> None:
+    assert match_keys(latin) & match_keys(persian), (match_keys(latin), match_keys(persian))
+
+
+def test_th_adds_keys_only_to_words_with_th() -> None:
+    assert "d:fthl|km" in match_keys("Fathollah Khamenei")  # the reading as two letters
+    assert "c:fslkmn" in match_keys("Fathollah Khamenei")  # the reading as one, unchanged
+    assert match_keys("Mohammad Rezaei") & match_keys("Fathollah Rezaei") == set()
+
+
+_WORDS = [
+    *("Ali", "Reza", "Mohammad", "Hossein", "Fathollah", "Zahra", "Omid", "Abbas"),
+    *("Rezaei", "Rahimi", "Hosseini", "Pour", "Mohammadi", "Zadeh", "Ali-Zadeh", "Khamenei"),
+    *("علی", "رضا", "محمد", "حسین", "رضایی", "پور", "محمدی", "زاده", "اي", "خامنه", "الله"),
+    *("Seyyed", "Haj", "سید", "حاج", "Hojjat-ol-Eslam", "Abdol", "Seyedali", "Rezaie,"),
+    *("Hosesini", "Mohamad", "رضابی", "Hachemi", "X", "ع", "😀", "-"),
+    *("کیا", "رستمی", "خانی", "تقی", "Hossein-Ali", "Husain", "Alizadeh"),  # known compounds
+]
+written = st.lists(
+    st.tuples(st.sampled_from(_WORDS), st.sampled_from([str, str.upper, str.lower])).map(
+        lambda pair: pair[1](pair[0])
+    ),
+    min_size=1,
+    max_size=4,
+).map(" ".join)
+
+
+# one of each case of the quick path and of what it leaves to the general one; later names
+# reuse the words of earlier ones (a name of seen words takes the quick path)
+_PATHS = [
+    *("Ali Rezaei", "علی رضایی", "ALI REZAEI", "Reza Ali", "کیا رستمی", "علی خانی", "Hossein Ali"),
+    *(
+        "Ali Zadeh",
+        "Ali Pour",
+        "Pour Mohammadi",
+        "Rezaei, Ali",
+        "Seyyed Ali Rezaei",
+        "سید علی رضایی",
+    ),
+    *(
+        "Haj Hossein Ali",
+        "Seyyed Rezaei, Ali",
+        "Seyyed Seyyed Ali",
+        "Seyedali Rezaei",
+        "Ali Fathollah",
+    ),
+    *("Hojjat-ol-Eslam Ali Rezaei", "Ali Reza Rezaei", "Seyyed Ali", "Ali", "Omid Hosesini"),
+    *("Ayatollah Olozma Rezaei", "Eng Ineer Karimi", "Ayatollah Olozma Karimi"),  # longer titles
+    *("Eng Ineer Rezaei", "Seyyed Ali Karimi", "Haj Hossein Karimi", "Omid Karimi", "کیا رضایی"),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@example(_PATHS)
+@example(_PATHS[::-1])
+@given(st.lists(written, min_size=1, max_size=12))
+def test_the_quick_path_gives_the_keys_of_the_general_one(names: list[str]) -> None:
+    # oracle: names of two words, or a title and two words, take a quick path in match_keys;
+    # keys._make (which every name may take) must give the same keys, from any cache state
+    clear_caches()
+    quick = [match_keys(name) for name in names]
+    clear_caches()
+    general = [set(keys._make(name).split("\x00")) - {""} for name in names]
+    assert quick == general
