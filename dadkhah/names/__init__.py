@@ -37,13 +37,14 @@ __all__ = [
     "THRESHOLD",
 ]
 
-_ALGORITHM = 1
+# bump when keys or scores change; 2: a Latin "th" keys both readings (ث, and ت/ط + ح/ه)
+_ALGORITHM = 2
 
 # ``similarity`` (and rapidfuzz, which it uses), ``VERSION`` and ``THRESHOLD`` (and yaml, which
 # reads them) are loaded on first use, so that ``import dadkhah.names`` for blocking or
 # normalizing alone stays quick:
 #: ``VERSION``: the algorithm, the lexicon and the calibration, e.g.
-#: "names-1/lexicon-1/calibration-1"; ``THRESHOLD``: the score at or above which two names are
+#: "names-2/lexicon-1/calibration-1"; ``THRESHOLD``: the score at or above which two names are
 #: taken as spellings of the same name (calibrated).
 
 
