@@ -261,7 +261,7 @@ def main() -> None:
         manifest = directory / f"written-{seed}.json"  # lists of this size and seed, kept
         if manifest.exists():
             made = json.loads(manifest.read_text(encoding="utf-8"))
-            made["seconds"] = 0.0
+            made["seconds"] = 0.0  # reused: see the manifest
         else:
             made = _child(
                 ["--records", str(records), "--seed", str(seed), "--child-write", str(directory)]
@@ -271,8 +271,12 @@ def main() -> None:
             if args.dir is not None:
                 manifest.write_text(json.dumps(made), encoding="utf-8")
         print(
-            f"\n{made['records']} records from {made['people']} persons written in "
-            f"{made['seconds']:.1f} s to {directory}"
+            f"\n{made['records']} records from {made['people']} persons "
+            + (
+                f"written in {made['seconds']:.1f} s to {directory}"
+                if made["seconds"]
+                else f"reused from {manifest}"
+            )
         )
         print(f"  load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         started = time.perf_counter()

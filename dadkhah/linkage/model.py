@@ -811,6 +811,7 @@ def link(
             threshold_match_probability=config.keep_pairs if config.keep_pairs > 0 else None,
             warning_mode="never",
         )
+        blocked.drop_table_from_database_and_remove_from_cache()  # scored: not needed
         _stage("fetching pairs")
         pairs = _fetch_pairs(linker, db_api, scored.physical_name, config)
         scored.drop_table_from_database_and_remove_from_cache()
