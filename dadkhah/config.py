@@ -95,6 +95,47 @@ SETTINGS: tuple[Setting, ...] = (
         "fonts-noto-core); they are served as static files, never copied into the repository.",
     ),
     Setting(
+        "pow_max_number",
+        "DADKHAH_POW_MAX_NUMBER",
+        "100000",
+        "Difficulty of the proof-of-work check on public forms (the contribution form): the "
+        "visitor's browser tries on average half this many SHA-256 hashes. 100000 takes about "
+        "a second on a phone; raise it when automated submissions get through.",
+    ),
+    Setting(
+        "pow_ttl",
+        "DADKHAH_POW_TTL",
+        "7200",
+        "Seconds a proof-of-work check stays valid after the form is opened.",
+    ),
+    Setting(
+        "contribute_max_file_mb",
+        "DADKHAH_CONTRIBUTE_MAX_FILE_MB",
+        "25",
+        "Largest file (in MB) the public contribution form accepts.",
+    ),
+    Setting(
+        "contribute_max_files",
+        "DADKHAH_CONTRIBUTE_MAX_FILES",
+        "10",
+        "Most files one contribution may carry.",
+    ),
+    Setting(
+        "contribute_rate",
+        "DADKHAH_CONTRIBUTE_RATE",
+        "5/600",
+        "Contributions accepted from one network address per window, as COUNT/SECONDS "
+        "(a window of one day at most). The address is never stored: only a keyed hash, "
+        "deleted when the window ends.",
+    ),
+    Setting(
+        "contact",
+        "DADKHAH_CONTACT",
+        "",
+        "How to reach the organisation without the web form (an email address, a Signal "
+        "number…), shown on the contribution form for visitors without JavaScript.",
+    ),
+    Setting(
         "require_all",
         "DADKHAH_REQUIRE_ALL",
         "0",
@@ -116,6 +157,12 @@ class Config:
     tile_url: str = ""
     tile_attribution: str = ""
     font_dir: str = "/usr/share/fonts/truetype/noto"
+    pow_max_number: int = 100_000
+    pow_ttl: int = 7200
+    contribute_max_file_mb: int = 25
+    contribute_max_files: int = 10
+    contribute_rate: tuple[int, int] = (5, 600)
+    contact: str = ""
 
     @property
     def keys_dir(self) -> Path:
@@ -136,6 +183,24 @@ def _secret_from_home(home: Path) -> str:
     return path.read_text().strip()
 
 
+def _positive_int(raw: dict[str, str], name: str) -> int:
+    env = next(s.env for s in SETTINGS if s.name == name)
+    text = raw[name].strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{env}={raw[name]!r}: expected a whole number of at least 1")
+    return int(text)
+
+
+def _rate(raw: dict[str, str]) -> tuple[int, int]:
+    count, _, seconds = raw["contribute_rate"].strip().partition("/")
+    if not (count.isdigit() and seconds.isdigit() and int(count) > 0 and 0 < int(seconds) <= 86400):
+        raise ValueError(
+            f"DADKHAH_CONTRIBUTE_RATE={raw['contribute_rate']!r}: expected COUNT/SECONDS, "
+            "such as 5/600, with a window of at most 86400 seconds (one day)"
+        )
+    return int(count), int(seconds)
+
+
 def load(environ: Mapping[str, str] | None = None) -> Config:
     env = os.environ if environ is None else environ
     raw = {s.name: env.get(s.env, s.default) for s in SETTINGS}
@@ -153,4 +218,10 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         tile_url=raw["tile_url"].strip(),
         tile_attribution=raw["tile_attribution"].strip(),
         font_dir=raw["font_dir"].strip() or "/usr/share/fonts/truetype/noto",
+        pow_max_number=_positive_int(raw, "pow_max_number"),
+        pow_ttl=_positive_int(raw, "pow_ttl"),
+        contribute_max_file_mb=_positive_int(raw, "contribute_max_file_mb"),
+        contribute_max_files=_positive_int(raw, "contribute_max_files"),
+        contribute_rate=_rate(raw),
+        contact=raw["contact"].strip(),
     )

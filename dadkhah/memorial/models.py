@@ -158,6 +158,13 @@ class VictimNameKey(models.Model):
         return self.key
 
 
-# The published estimate has its own module (memorial/estimates.py); imported here so that
-# Django registers its table with the app.
+# The published estimate (memorial/estimates.py) and the contribution form's tables
+# (memorial/contributions.py) have their own modules; imported here so that Django
+# registers their tables with the app.
+from dadkhah.memorial.contributions import (  # noqa: E402, F401
+    Contribution,
+    ContributionFile,
+    RateHit,
+    SpentChallenge,
+)
 from dadkhah.memorial.estimates import PublishedEstimate  # noqa: E402, F401

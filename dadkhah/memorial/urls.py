@@ -8,7 +8,7 @@ and ``root_urlpatterns`` (sitemap.xml, robots.txt) are mounted without a prefix.
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from dadkhah.memorial import views, views_map
+from dadkhah.memorial import contribute, contributions_review, views, views_map
 from dadkhah.memorial.sitemaps import SITEMAPS
 
 app_name = "memorial"
@@ -26,11 +26,17 @@ urlpatterns = [
     path("map/images/<slug:uid>/", views_map.map_image, name="map_image"),
     path("timeline/", views_map.timeline_page, name="timeline"),
     path("count/", views_map.count_page, name="count"),
+    # --- contributions (public form; the staff queue is below) ------------------------
+    path("contribute/", contribute.contribute, name="contribute"),
+    path("contribute/thanks/", contribute.contribute_done, name="contribute_done"),
+    path("contribute/challenge/", contribute.challenge, name="contribute_challenge"),
 ]
 
 # Mounted at /memorial/review/ (namespace "memorial_staff").
 staff_urlpatterns = [
     path("", views.review_list, name="review"),
+    path("contributions/", contributions_review.queue, name="contributions"),
+    path("contributions/<slug:uid>/", contributions_review.detail, name="contribution"),
     path("<slug:uid>/", views.review_edit, name="review_edit"),
 ]
 
