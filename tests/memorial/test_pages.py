@@ -90,6 +90,7 @@ PAGES: list[tuple[str, dict[str, list[str]], list[str]]] = [
                 "<h1",
                 "Kamran Rostami",
                 "کامران رستمی",
+                "contribute/?victim=person-syn-kamran-rostami",
                 "Teacher",
                 "Tabriz",
                 "Fadaiyan (Minority)",
