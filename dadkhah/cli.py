@@ -30,8 +30,10 @@ def setup(migrate: bool = True) -> None:
 
         call_command("migrate", interactive=False, verbosity=0)
         from dadkhah.accounts.roles import ensure_groups
+        from dadkhah.memorial.browse import refresh_stale
 
         ensure_groups()
+        refresh_stale()  # name keys made by an older dadkhah.names
 
 
 def emit(obj: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -93,10 +94,15 @@ FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 
 # Background tasks (text extraction): a SQLite queue under DADKHAH_HOME, consumed by the
 # process `dadkhah serve` starts beside gunicorn. Tests switch huey to immediate mode.
+# Parallel test workers (pytest-xdist) share DADKHAH_HOME: each gets a queue of its own, so
+# that one worker's `dadkhah work` never runs another's tasks against the wrong database.
+_QUEUE = (
+    f"tasks-{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else "tasks"
+)
 HUEY = {
     "huey_class": "huey.SqliteHuey",
     "name": "dadkhah",
-    "filename": str(CONFIG.home / "tasks.sqlite3"),
+    "filename": str(CONFIG.home / f"{_QUEUE}.sqlite3"),
     "immediate": False,
     "results": False,  # tasks report through the database (Item.extraction_status)
     "consumer": {"workers": 2, "worker_type": "thread"},

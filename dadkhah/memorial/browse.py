@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
+import dadkhah.names
 from dadkhah.core.confidentiality import Level
 from dadkhah.core.dates import PartialDate, sh_to_gregorian
 from dadkhah.memorial.models import Publication, VictimEntry, VictimFacet, VictimNameKey
@@ -242,6 +243,7 @@ def refresh(person: Person) -> VictimEntry | None:
             execution_hi=facts.execution.end if facts.execution is not None else None,
             age_lo=age[0] if age is not None else None,
             age_hi=age[1] if age is not None else None,
+            names_version=dadkhah.names.VERSION,
         )
         VictimFacet.objects.bulk_create(
             [
@@ -256,6 +258,15 @@ def refresh(person: Person) -> VictimEntry | None:
             [VictimNameKey(entry=entry, key=k) for k in sorted(keys) if len(k) <= 120]
         )
     return entry
+
+
+def refresh_stale() -> int:
+    """Rebuild the rows whose name keys an older ``dadkhah.names`` made (its VERSION changed
+    with an upgrade), so that search by name finds what the current keys find; returns how
+    many. One query when nothing is stale; run by every command's set-up."""
+    stale = VictimEntry.objects.exclude(names_version=dadkhah.names.VERSION)
+    people = Person.objects.filter(pk__in=list(stale.values_list("person_id", flat=True)))
+    return sum(1 for person in people.order_by("pk") if refresh(person) is not None)
 
 
 def rebuild_all() -> int:

@@ -102,6 +102,9 @@ class VictimEntry(models.Model):
     execution_hi = models.DateField(null=True, blank=True, db_index=True)
     age_lo = models.PositiveSmallIntegerField(null=True, blank=True)
     age_hi = models.PositiveSmallIntegerField(null=True, blank=True)
+    names_version = models.CharField(
+        max_length=80, blank=True, help_text="dadkhah.names.VERSION of the name keys."
+    )
     refreshed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -196,6 +196,21 @@ def test_name_search_in_either_script_and_spelling(victims: list[Made]) -> None:
     assert _uids(browse.browse(BrowseParams(q="Zzyzx"))) == []
 
 
+def test_rows_keyed_by_an_older_names_version_are_rebuilt(victims: list[Made]) -> None:
+    """After an upgrade of dadkhah.names, rows with the old keys are rebuilt at set-up."""
+    from dadkhah.memorial.models import VictimNameKey
+
+    sadeghpour = {v.uid for v in victims if "Sadeghpour" in v.name_en}
+    assert browse.refresh_stale() == 0  # all current: nothing to do
+    old = VictimEntry.objects.filter(uid__in=sadeghpour)
+    VictimNameKey.objects.filter(entry__in=old).delete()  # keys of another algorithm
+    old.update(names_version="names-0/lexicon-0/calibration-0")
+    assert _uids(browse.browse(BrowseParams(q="Sadeghpour"))) == []
+    assert browse.refresh_stale() == len(sadeghpour)
+    assert set(_uids(browse.browse(BrowseParams(q="صادق‌پور")))) == sadeghpour
+    assert browse.refresh_stale() == 0
+
+
 def test_search_combines_with_filters(victims: list[Made]) -> None:
     expected = {v.uid for v in victims if v.name_en.startswith("Kamran") and v.gender == "male"}
     found = set(_uids(browse.browse(BrowseParams(q="کامران", gender="male"))))
