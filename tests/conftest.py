@@ -18,6 +18,18 @@ def require_tool(name: str, path: str | None = None) -> str:
 
 
 @pytest.fixture
+def home(settings, tmp_path):
+    """DADKHAH_HOME (keys, blobs, work area, uploads) in a per-test directory, with the
+    filesystem blob store whatever the environment sets."""
+    import dataclasses
+
+    root = tmp_path / "home"
+    root.mkdir()
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, home=root, blobs="", s3_endpoint="")
+    return root
+
+
+@pytest.fixture
 def users(db):
     from tests.factories import make_users
 

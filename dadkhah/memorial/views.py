@@ -277,14 +277,20 @@ def victim_detail(request: HttpRequest, uid: str) -> HttpResponse:
 @require_GET
 def victim_photo(request: HttpRequest, uid: str) -> HttpResponseBase:
     """The consented PUBLIC photograph of a published victim, inline."""
-    from django.http import FileResponse
-
-    from dadkhah.vault import services
-
     _, pub = _published_or_404(uid)
     item = publication.photo_item(pub)
     if item is None:
         raise Http404("No photograph.")
+    return inline_public_image(item)
+
+
+def inline_public_image(item: Any) -> HttpResponseBase:
+    """A PUBLIC vault image, inline, in a response that can run nothing (no sniffing, no
+    script, no subresource) and may be cached for an hour."""
+    from django.http import FileResponse
+
+    from dadkhah.vault import services
+
     response = FileResponse(services.open_item(item), content_type=item.mime)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'"

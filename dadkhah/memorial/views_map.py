@@ -13,7 +13,8 @@ import json
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -21,6 +22,7 @@ from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from dadkhah.memorial import count, estimates, mapping, timeline
+from dadkhah.memorial.views import inline_public_image
 
 __all__ = ["count_page", "map_image", "map_page", "places_geojson", "timeline_page"]
 
@@ -91,22 +93,16 @@ def places_geojson(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def map_image(request: HttpRequest, uid: str) -> HttpResponse:
+def map_image(request: HttpRequest, uid: str) -> HttpResponseBase:
     """A PUBLIC image the map shows as evidence about a place, inline.
 
     Only an item the map cites (``mapping.evidence_item``) is served; anything else is 404,
     as if it did not exist. Public views are not written to the custody ledger: the item is
     public, and a ledger entry per page view would bury the entries that matter."""
-    from dadkhah.vault import services
-
     item = mapping.evidence_item(uid)
     if item is None:
         raise Http404("No such image.")
-    response = FileResponse(services.open_item(item), content_type=item.mime)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return inline_public_image(item)
 
 
 @require_GET

@@ -44,15 +44,6 @@ HASH = "sha256:" + "ab" * 32
 CONTENT = "sha256:" + "cd" * 32
 
 
-@pytest.fixture
-def home(settings: Any, tmp_path: Path) -> Path:
-    """DADKHAH_HOME (keys, blobs, checkpoint copy) of this test, with a filesystem store."""
-    path = tmp_path / "home"
-    path.mkdir()
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, home=path, blobs="", s3_endpoint="")
-    return path
-
-
 def preserve(data: bytes, name: str, level: Level, collector: str = "test-collector") -> Item:
     """Preserve bytes as an ingest does, at ``level`` (encrypted from restricted up)."""
     preserver = services.Preserver(collector, restricted=level >= Level.RESTRICTED, extract=False)

@@ -6,9 +6,7 @@ not the model; ``test_four_lists_end_to_end`` runs the real model on four tiny l
 
 from __future__ import annotations
 
-import dataclasses
 import io
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,15 +58,6 @@ LISTS: dict[str, str] = {
     + "d4,کامران رستمي,,1338,,,,\n"
     + "d5,ناصر محمدی,جواد,1330,مرد,اهواز,کارون,1367/05\n",
 }
-
-
-@pytest.fixture
-def home(settings: Any, tmp_path: Path) -> Path:
-    """DADKHAH_HOME in a per-test directory (uploaded list files are kept there)."""
-    path = tmp_path / "home"
-    path.mkdir()
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, home=path, blobs="", s3_endpoint="")
-    return path
 
 
 def upload(name: str, text: str, user: Any, encoding: str = "utf-8") -> ListImport:

@@ -3,7 +3,6 @@ and claims re-index on commit, ``reindex`` rebuilds everything; encrypted items 
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,6 @@ from tests.factories import cite, make_person, make_source
 from tests.search import found_ids
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def home(settings: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "home"
-    root.mkdir()
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, home=root, blobs="", s3_endpoint="")
-    return root
 
 
 @pytest.fixture

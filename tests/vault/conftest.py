@@ -3,7 +3,6 @@ ingest. Other vault test modules may add fixtures at the end of this file."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +10,8 @@ import pytest
 
 
 @pytest.fixture
-def vault_home(settings: Any, tmp_path: Path) -> Path:
-    """DADKHAH_HOME (keys, blobs, work area) in a per-test directory, filesystem store."""
-    home = tmp_path / "home"
-    home.mkdir()
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, home=home, blobs="", s3_endpoint="")
+def vault_home(home: Path) -> Path:
+    """DADKHAH_HOME in a per-test directory, filesystem store (``home`` of tests/conftest.py)."""
     return home
 
 
