@@ -169,7 +169,7 @@ def _day(text: str | None) -> date | None:
 
 def _figures(dossier: Dossier, langs: list[str]) -> dict[str, str]:
     """The figures' markup (``dossiers.figures``), in the document's first language."""
-    from dadkhah.dossiers import figures
+    from dadkhah.dossiers import figures, graph
 
     lang = langs[0]
     spans: list[Any] = []
@@ -231,7 +231,7 @@ def _figures(dossier: Dossier, langs: list[str]) -> dict[str, str]:
     return {
         "timeline": figures.timeline(spans, lang) if spans else "",
         "map": figures.place_map(points, lang) if points else "",
-        "command": figures.command_graph(seats, lang) if seats else "",
+        "command": graph.command_graph(seats, lang) if seats else "",
     }
 
 

@@ -1,4 +1,4 @@
-"""Tests of dadkhah/dossiers/figures.py: markup structure, escaping, layout and sat_with."""
+"""Tests of dadkhah/dossiers/figures.py and graph.py: markup structure, escaping, layout and sat_with."""
 
 from __future__ import annotations
 
@@ -12,16 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dadkhah.dossiers.figures import (
-    Overlap,
-    Point,
-    Seat,
-    Span,
-    command_graph,
-    place_map,
-    sat_with,
-    timeline,
-)
+from dadkhah.dossiers.figures import Overlap, Point, Seat, Span, place_map, timeline
+from dadkhah.dossiers.graph import command_graph, sat_with
 from tests.conftest import require_tool
 
 NASTY = '<script>alert("x")</script> & Co\'s "office"'
