@@ -9,8 +9,9 @@ runs the pipeline on DuckDB and reports, as one JSON line:
 - the number of comparisons (pairs scored after blocking) and the blocking statistics;
 - the peak resident memory of that process (``resource.getrusage``, which includes DuckDB's
   memory since it runs in-process), and the resident memory after each stage (``/proc``);
-- the CPU time of that process (user + system, all threads): on a shared machine, wall time
-  depends on the load, CPU time much less.
+- the CPU time of that process (user + system, all threads) and of its children (the
+  processes that score names, ``LinkConfig.workers``), also apart: on a shared machine, wall
+  time depends on the load, CPU time much less.
 
 While it runs, the child prints on stderr (flushed) the resident memory at the end of every
 stage, the stages of ``model.link`` included (it logs them), and every 15 seconds. A watcher
@@ -22,7 +23,7 @@ a temporary directory the parent removes however the child ends.
 The machine is shared, so the load average is printed before and after each run.
 
     .venv/bin/python bench/linkage/scale.py --records 10000 100000 [--seed N] [--dir DIR]
-    .venv/bin/python bench/linkage/scale.py --records 1000000 [--max-rss 16]
+    .venv/bin/python bench/linkage/scale.py --records 1000000 [--max-rss 16] [--workers N]
 """
 
 from __future__ import annotations
@@ -60,9 +61,31 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def _children_cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process's children: those ended and waited for
+    (``RUSAGE_CHILDREN``) and those alive (``/proc``), such as the processes scoring names."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = usage.ru_utime + usage.ru_stime
+    tick = os.sysconf("SC_CLK_TCK")
+    alive: set[str] = set()
+    for task in Path("/proc/self/task").glob("*/children"):
+        try:
+            alive.update(task.read_text().split())
+        except OSError:  # a thread that ended meanwhile
+            continue
+    for pid in alive:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended (and counted above once waited for)
+            continue
+        total += sum(int(v) for v in fields[11:15]) / tick  # utime stime cutime cstime
+    return total
+
+
 def _cpu_seconds() -> float:
+    """CPU seconds of this process (all threads) and of its children."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime + usage.ru_stime + _children_cpu_seconds()
 
 
 class Watch(threading.Thread):
@@ -146,7 +169,9 @@ def write(records: int, seed: int, directory: Path) -> dict[str, Any]:
     }
 
 
-def run(paths: list[Path], seed: int, max_rss_gib: float) -> dict[str, Any]:
+def run(
+    paths: list[Path], seed: int, max_rss_gib: float, workers: int | None = None
+) -> dict[str, Any]:
     """The pipeline on DuckDB, timed stage by stage (call in a fresh process)."""
     import gc
 
@@ -161,6 +186,7 @@ def run(paths: list[Path], seed: int, max_rss_gib: float) -> dict[str, Any]:
     log.addHandler(_StageLog(watch))
     seconds: dict[str, float] = {}
     cpu_start = _cpu_seconds()
+    children_start = _children_cpu_seconds()
     started = time.perf_counter()
     watch.enter("read")
     records = []
@@ -179,12 +205,14 @@ def run(paths: list[Path], seed: int, max_rss_gib: float) -> dict[str, Any]:
     del records, report
     gc.collect()
     watch.enter("link")
-    result = link(frame, LinkConfig(seed=seed))
+    config = LinkConfig(seed=seed) if workers is None else LinkConfig(seed=seed, workers=workers)
+    result = link(frame, config)
     watch.enter("end")
     rss = watch.rss
     seconds.update({k: v for k, v in result.seconds.items() if k != "total"})
     seconds["total"] = time.perf_counter() - started
     cpu = _cpu_seconds() - cpu_start
+    children = _children_cpu_seconds() - children_start
     return {
         "records": len(frame),
         "problems": problems,
@@ -199,6 +227,9 @@ def run(paths: list[Path], seed: int, max_rss_gib: float) -> dict[str, Any]:
         "stage_cpu_seconds": watch.cpu,
         "peak_mib": _peak_mib(),
         "cpu_seconds": cpu,
+        "children_cpu_seconds": children,
+        # the largest child's peak (the workers are waited for when link() ends)
+        "children_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 
 
@@ -238,6 +269,12 @@ def main() -> None:
         default=16.0,
         help="end a run whose resident memory exceeds this many GiB (default 16)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes scoring names (LinkConfig.workers; default: its default)",
+    )
     parser.add_argument("--child-write", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-run", type=Path, nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -247,7 +284,7 @@ def main() -> None:
         print(json.dumps(write(args.records[0], seed, args.child_write)))
         return
     if args.child_run is not None:
-        print(json.dumps(run(args.child_run, seed, args.max_rss)))
+        print(json.dumps(run(args.child_run, seed, args.max_rss, args.workers)))
         return
 
     print(
@@ -281,7 +318,15 @@ def main() -> None:
         print(f"  load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         started = time.perf_counter()
         found = _child(
-            ["--seed", str(seed), "--max-rss", str(args.max_rss), "--child-run", *made["files"]]
+            [
+                "--seed",
+                str(seed),
+                "--max-rss",
+                str(args.max_rss),
+                *(["--workers", str(args.workers)] if args.workers is not None else []),
+                "--child-run",
+                *made["files"],
+            ]
         )
         wall = time.perf_counter() - started
         if found is None:
@@ -290,7 +335,8 @@ def main() -> None:
         print(f"  load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(
             f"  wall {wall:.1f} s (child process, imports included); CPU "
-            f"{found['cpu_seconds']:.1f} s (user + system, from reading to clustering)"
+            f"{found['cpu_seconds']:.1f} s (user + system, from reading to clustering; "
+            f"{found.get('children_cpu_seconds', 0.0):.1f} s of it in child processes)"
         )
         print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in found["seconds"].items()))
         print(
@@ -301,7 +347,8 @@ def main() -> None:
         )
         print(f"  blocking {found['blocking']}")
         print(
-            f"  peak memory {found['peak_mib']:.0f} MiB; resident after "
+            f"  peak memory {found['peak_mib']:.0f} MiB (a child process at most "
+            f"{found.get('children_peak_mib', 0.0):.0f} MiB); resident after "
             + ", ".join(f"{k} {v:.0f}" for k, v in found["rss_mib"].items())
             + " MiB"
         )

@@ -13,7 +13,6 @@ from dadkhah.linkage.models import Judgement, LinkageRun
 from dadkhah.records.models import Person
 from tests.browser import conftest as browser_fixtures
 from tests.factories import make_users
-from tests.linkage import test_services
 from tests.linkage.test_services import LISTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,7 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 browser = browser_fixtures.browser
 page = browser_fixtures.page
 shot = browser_fixtures.shot
-home = test_services.home
 
 
 @pytest.fixture

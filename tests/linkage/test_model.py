@@ -447,3 +447,111 @@ def test_bad_frame_is_an_error(data: tuple[pd.DataFrame, dict[str, int]]) -> Non
         link(pd.concat([data[0], data[0].iloc[:1]]))
     with pytest.raises(ValueError, match="SparkSession"):
         link(data[0], LinkConfig(backend="spark"))
+
+
+# names scored in worker processes (dadkhah.linkage.namescore)
+
+
+def _children() -> set[int]:
+    """Process ids of this process's living children (from /proc), but multiprocessing's
+    resource tracker: one per process, started with the first pool, idle, ends with us."""
+    from pathlib import Path
+
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            text = (task / "children").read_text(encoding="ascii")
+        except OSError:  # a thread that ended meanwhile
+            continue
+        found |= {int(pid) for pid in text.split()}
+    alive = set()
+    for pid in found:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:  # ended meanwhile
+            continue
+        if b"resource_tracker" not in command:
+            alive.add(pid)
+    return alive
+
+
+def fails_on_x(a: str, b: str) -> float:
+    """A scoring function that raises on the name "x" (importable, so a worker can run it)."""
+    if "x" in (a, b):
+        raise KeyError(f"no such name: {a}")
+    from dadkhah.names import similarity
+
+    return similarity(a, b)
+
+
+def test_workers_score_exactly_as_one_process(data: tuple[pd.DataFrame, dict[str, int]]) -> None:
+    frame, _ = data
+    before = _children()
+    one = link(frame, LinkConfig(seed=SEED, workers=1, keep_pairs=0.0))
+    two = link(frame, LinkConfig(seed=SEED, workers=2, keep_pairs=0.0))
+    # the workers did score names (the random pairs for u alone bring batches of new pairs)
+    (note,) = [n for n in two.notes if n.startswith("names scored")]
+    print(note)  # noqa: T201 - measured, shown with -s
+    assert "in 2 worker processes" in note
+    assert not any(n.startswith("names scored") for n in one.notes)
+    assert one.model == two.model
+    assert one.comparisons == two.comparisons
+    pd.testing.assert_frame_equal(one.pairs, two.pairs)  # every score, bit for bit
+    pd.testing.assert_frame_equal(one.clusters, two.clusters)
+    assert _children() == before  # the workers ended with link()
+
+
+def test_worker_pool_scores_shuts_down_and_names_failures() -> None:
+    import duckdb
+
+    from dadkhah.linkage.namescore import NamePool, NameScoringError, arrow_similarity
+    from dadkhah.names import similarity
+
+    rng = random.Random(SEED)
+    print(f"seed {SEED}")  # noqa: T201 - replay a failure with this seed
+    left = [f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}" for _ in range(300)]
+    right = [_persian(f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}") for _ in range(300)]
+    with NamePool(2, min_pairs=10) as pool:
+        assert pool(left, right) == [similarity(a, b) for a, b in zip(left, right, strict=True)]
+        assert pool.in_workers == 300 and len(pool.pids()) == 2
+        pids = pool.pids()
+        assert (
+            pool(left[:5], right[:5])
+            == [  # a few pairs: in this process
+                similarity(a, b) for a, b in zip(left[:5], right[:5], strict=True)
+            ]
+        )
+        assert pool.in_process == 5 and pool.in_workers == 300
+    assert not pool.pids() and not set(pids) & _children()
+    with pytest.raises(NameScoringError, match="closed"):
+        pool(left, right)
+
+    # an exception in a worker names the pair, also when DuckDB runs the function
+    con = duckdb.connect(":memory:")
+    with NamePool(2, min_pairs=10, score=fails_on_x) as failing:
+        con.create_function(  # type: ignore[call-overload]
+            "sim",
+            arrow_similarity(failing),
+            [duckdb.sqltype("VARCHAR"), duckdb.sqltype("VARCHAR")],
+            duckdb.sqltype("DOUBLE"),
+            type="arrow",
+            null_handling="special",
+        )
+        names = pd.DataFrame({"a": [*left[:99], "x"], "b": right[:100]})
+        con.register("names", names)
+        with pytest.raises(duckdb.Error, match=r"failed in a worker process on 'x' and .*KeyError"):
+            con.execute("SELECT sim(a, b) FROM names").fetchall()
+        assert isinstance(failing.error, NameScoringError)
+    con.close()
+
+    # a worker that dies (the OOM killer) is an error, not a hang or a wrong score
+    import os
+    import signal
+
+    with NamePool(2, min_pairs=10) as dying:
+        dying(left, right)
+        os.kill(dying.pids()[0], signal.SIGKILL)
+        with pytest.raises(NameScoringError, match="ended abruptly"):
+            for _ in range(20):  # the pool notices the death on its next use
+                dying(left, right)
+    assert not set(dying.pids()) & _children()

@@ -11,11 +11,9 @@ from django.test import Client
 
 from dadkhah.core.confidentiality import Level
 from dadkhah.linkage.models import Judgement, ListImport, ListRow
-from tests.linkage import test_services
 from tests.linkage.test_services import BAD, LISTS, hand_run, import_text
 
 pytestmark = pytest.mark.django_db
-home = test_services.home  # DADKHAH_HOME per test
 
 
 def client_for(user: Any) -> Client:
