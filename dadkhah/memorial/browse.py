@@ -11,13 +11,15 @@ years), affiliation, age band and gender, facet counts over the filtered set, an
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Sum
 
 import dadkhah.names
 from dadkhah.core.confidentiality import Level
@@ -54,6 +56,9 @@ AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("40-49", 40, 49),
     ("50-", 50, None),
 )
+#: How long the number of matches and the facet counts of one search stay cached. The key
+#: holds the state of the index (``_index_version``), so any refresh makes a new key.
+COUNTS_CACHE_SECONDS = 600
 YEAR_RE = re.compile(r"^\s*(\d{4})\s*(?:[-–]\s*(\d{4})\s*)?$")
 SOLAR_HIJRI_BEFORE = 1500  # a year below this is Solar Hijri (1367), at or above Gregorian
 MAX_QUERY_WORDS = 6
@@ -364,19 +369,54 @@ def _matching(params: BrowseParams) -> QuerySet[Any]:
         keys = match_keys(word)
         if not keys:
             continue
-        rows = rows.filter(
-            Exists(VictimNameKey.objects.filter(entry=OuterRef("pk"), key__in=sorted(keys)))
-        )
+        # IN (…) reads the key index once; a correlated EXISTS probed it for every entry.
+        named = VictimNameKey.objects.filter(key__in=sorted(keys)).values("entry_id")
+        rows = rows.filter(pk__in=named)
     for facet, value in params.filters().items():
         if facet == "year":
             span = _year_span(value)
             if span is not None:
                 rows = rows.filter(execution_lo__lte=span[1], execution_hi__gte=span[0])
             continue
-        rows = rows.filter(
-            Exists(VictimFacet.objects.filter(entry=OuterRef("pk"), facet=facet, value=value))
-        )
+        having = VictimFacet.objects.filter(facet=facet, value=value).values("entry_id")
+        rows = rows.filter(pk__in=having)
     return rows
+
+
+def _index_version() -> tuple[int, int, int]:
+    """The state of the index: entries are never updated in place (``refresh`` deletes and
+    recreates them) and their ids are never reused once committed, so any refresh, new
+    publication or withdrawal changes the count, the greatest id or the sum of the ids."""
+    row = VictimEntry.objects.aggregate(n=Count("id"), top=Max("id"), ids=Sum("id"))
+    return row["n"], row["top"] or 0, row["ids"] or 0
+
+
+def _counts(params: BrowseParams) -> tuple[int, list[dict[str, Any]]]:
+    """The number of victims matching ``params`` and the facet counts among them.
+
+    Counting the facets of a large result (every victim, or every woman) reads one row per
+    facet of each match, so the answer is cached per state of the index. Inside a
+    transaction nothing is cached or read from the cache: what it sees may be rolled back,
+    and a rolled-back id can be used again.
+    """
+    key = ""
+    if not connection.in_atomic_block:
+        state = repr((_index_version(), params)).encode()
+        key = "memorial:counts:" + hashlib.sha256(state).hexdigest()
+        hit = cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+    matching = _matching(params)
+    counted = list(
+        VictimFacet.objects.filter(entry__in=matching.values("pk"))
+        .values("facet", "value", "label_en", "label_fa")
+        .annotate(n=Count("entry", distinct=True))
+        .order_by("facet", "value")
+    )
+    found = (matching.count(), counted)
+    if key:
+        cache.set(key, found, COUNTS_CACHE_SECONDS)
+    return found
 
 
 def browse(params: BrowseParams, lang: str = "en") -> Browse:
@@ -391,12 +431,7 @@ def browse(params: BrowseParams, lang: str = "en") -> Browse:
         ).order_by("-exact", "sort_key", "uid")
     else:
         rows = rows.order_by("sort_key", "uid")
-    counted = (
-        VictimFacet.objects.filter(entry__in=_matching(params).values("pk"))
-        .values("facet", "value", "label_en", "label_fa")
-        .annotate(n=Count("entry", distinct=True))
-        .order_by("facet", "value")
-    )
+    total, counted = _counts(params)
     facets: dict[str, list[FacetValue]] = {f: [] for f in FACETS}
     chosen = params.filters()
     for row in counted:
@@ -414,4 +449,4 @@ def browse(params: BrowseParams, lang: str = "en") -> Browse:
         facets[facet].sort(key=lambda v: (-v.count, v.label))
     order = {code: i for i, (code, _, _) in enumerate(AGE_BANDS)}
     facets["age"].sort(key=lambda v: order.get(v.value, len(order)))
-    return Browse(entries=rows, total=rows.count(), facets=facets, params=params)
+    return Browse(entries=rows, total=total, facets=facets, params=params)

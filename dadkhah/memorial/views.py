@@ -113,6 +113,7 @@ def victim_list(request: HttpRequest) -> HttpResponse:
     params, problems = browse.parse_params(request.GET)
     listing = browse.browse(params, lang)
     paginator = Paginator(listing.entries, PER_PAGE)
+    paginator.count = listing.total  # counted already (and cached) by browse
     page = paginator.get_page(request.GET.get("page"))
     kept = {k: v for k, v in [("q", params.q), *params.filters().items()] if v}
     context = {
