@@ -409,8 +409,10 @@ def _counts(params: BrowseParams) -> tuple[int, list[dict[str, Any]]]:
     matching = _matching(params)
     counted = list(
         VictimFacet.objects.filter(entry__in=matching.values("pk"))
-        .values("facet", "value", "label_en", "label_fa")
-        .annotate(n=Count("entry", distinct=True))
+        # grouped on (facet, value) alone, in the order of their index (no sort), one row per
+        # (entry, facet, value) (no DISTINCT); the labels are those of the value
+        .values("facet", "value")
+        .annotate(n=Count("id"), label_en=Max("label_en"), label_fa=Max("label_fa"))
         .order_by("facet", "value")
     )
     found = (matching.count(), counted)
