@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Sum
@@ -391,6 +392,79 @@ def _index_version() -> tuple[int, int, int]:
     return row["n"], row["top"] or 0, row["ids"] or 0
 
 
+@dataclass(frozen=True)
+class _FacetTable:
+    """Every facet value of the index as a row of booleans over the entries, so that the
+    facet counts of any set of matches are one column selection and one sum (SQL read one
+    row per facet of every match: 50-150 ms at 30,000 victims)."""
+
+    ids: np.ndarray  # the entries' ids, ascending
+    values: list[dict[str, Any]]  # facet, value, label_en, label_fa of each row of ``has``
+    has: np.ndarray  # bool, len(values) × len(ids)
+    lo: np.ndarray  # execution_lo as a day number (NO_DAY_LO where none), per entry
+    hi: np.ndarray  # execution_hi likewise (NO_DAY_HI where none)
+
+    def mask(self, params: BrowseParams) -> np.ndarray | None:
+        """The entries matching ``params`` as a boolean mask, or None when a name query
+        needs the database."""
+        if params.q:
+            return None
+        found = np.ones(len(self.ids), dtype=bool)
+        for facet, value in params.filters().items():
+            if facet == "year":
+                span = _year_span(value)
+                if span is not None:  # as the SQL: a NULL bound never matches
+                    found &= (self.lo <= span[1].toordinal()) & (self.hi >= span[0].toordinal())
+                continue
+            row = next(
+                (
+                    i
+                    for i, v in enumerate(self.values)
+                    if (v["facet"], v["value"]) == (facet, value)
+                ),
+                None,
+            )
+            found &= self.has[row] if row is not None else False
+        return found
+
+
+_TABLES: dict[tuple[int, int, int], _FacetTable] = {}  # this process's, for the latest state
+NO_DAY_LO, NO_DAY_HI = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+
+
+def _facet_table() -> _FacetTable:
+    entries = list(
+        VictimEntry.objects.filter(person__confidentiality=int(PUBLIC))
+        .order_by("pk")
+        .values_list("pk", "execution_lo", "execution_hi")
+    )
+    ids = np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(entries))
+    lo = np.fromiter(
+        (e[1].toordinal() if e[1] else NO_DAY_LO for e in entries), np.int64, len(entries)
+    )
+    hi = np.fromiter(
+        (e[2].toordinal() if e[2] else NO_DAY_HI for e in entries), np.int64, len(entries)
+    )
+    rows = list(
+        VictimFacet.objects.order_by("facet", "value", "entry_id").values_list(
+            "entry_id", "facet", "value", "label_en", "label_fa"
+        )
+    )
+    index: dict[tuple[str, str], int] = {}
+    values: list[dict[str, Any]] = []
+    for _, facet, value, en, fa in rows:
+        if (facet, value) not in index:
+            index[facet, value] = len(values)
+            values.append({"facet": facet, "value": value, "label_en": en, "label_fa": fa})
+    entry = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    at = np.searchsorted(ids, entry)
+    known = (at < len(ids)) & (ids[np.minimum(at, len(ids) - 1)] == entry) if len(ids) else at < 0
+    row = np.fromiter((index[r[1], r[2]] for r in rows), dtype=np.int64, count=len(rows))
+    has = np.zeros((len(values), len(ids)), dtype=bool)
+    has[row[known], at[known]] = True
+    return _FacetTable(ids, values, has, lo, hi)
+
+
 def _counts(params: BrowseParams) -> tuple[int, list[dict[str, Any]]]:
     """The number of victims matching ``params`` and the facet counts among them.
 
@@ -400,22 +474,25 @@ def _counts(params: BrowseParams) -> tuple[int, list[dict[str, Any]]]:
     and a rolled-back id can be used again.
     """
     key = ""
-    if not connection.in_atomic_block:
-        state = repr((_index_version(), params)).encode()
-        key = "memorial:counts:" + hashlib.sha256(state).hexdigest()
+    if connection.in_atomic_block:
+        table = _facet_table()  # what it reads may be rolled back: not kept
+    else:
+        version = _index_version()
+        key = "memorial:counts:" + hashlib.sha256(repr((version, params)).encode()).hexdigest()
         hit = cache.get(key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-    matching = _matching(params)
-    counted = list(
-        VictimFacet.objects.filter(entry__in=matching.values("pk"))
-        # grouped on (facet, value) alone, in the order of their index (no sort), one row per
-        # (entry, facet, value) (no DISTINCT); the labels are those of the value
-        .values("facet", "value")
-        .annotate(n=Count("id"), label_en=Max("label_en"), label_fa=Max("label_fa"))
-        .order_by("facet", "value")
-    )
-    found = (matching.count(), counted)
+        if version not in _TABLES:
+            _TABLES.clear()
+            _TABLES[version] = _facet_table()
+        table = _TABLES[version]
+    mask = table.mask(params)
+    if mask is None:  # a name query: its matches from the database
+        matching = np.fromiter(_matching(params).values_list("pk", flat=True), dtype=np.int64)
+        mask = np.isin(table.ids, matching)
+    counts = np.count_nonzero(table.has[:, mask], axis=1)
+    counted = [{**v, "n": int(n)} for v, n in zip(table.values, counts, strict=True) if n]
+    found = (int(np.count_nonzero(mask)), counted)
     if key:
         cache.set(key, found, COUNTS_CACHE_SECONDS)
     return found

@@ -166,6 +166,8 @@ def test_only_published_victims_are_listed(victims: list[Made]) -> None:
         {"age": "30-39"},
         {"prison": "PRISON0", "gender": "male"},
         {"city": "CITY1", "affiliation": "tudeh"},
+        {"city": "no-such-city"},
+        {"year": "1988", "gender": "female", "affiliation": "pmoi"},
     ],
 )
 def test_filters_and_facet_counts_match_the_oracle(
