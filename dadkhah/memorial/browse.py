@@ -482,10 +482,11 @@ def _counts(params: BrowseParams) -> tuple[int, list[dict[str, Any]]]:
         hit = cache.get(key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-        if version not in _TABLES:
+        table = _TABLES.get(version)
+        if table is None:  # kept in a local: another thread may replace the entry meanwhile
+            table = _facet_table()
             _TABLES.clear()
-            _TABLES[version] = _facet_table()
-        table = _TABLES[version]
+            _TABLES[version] = table
     mask = table.mask(params)
     if mask is None:  # a name query: its matches from the database
         matching = np.fromiter(_matching(params).values_list("pk", flat=True), dtype=np.int64)

@@ -84,3 +84,25 @@ def test_nothing_is_cached_inside_a_transaction() -> None:
     _, cold = _queries(params)
     _, warm = _queries(params)
     assert warm < cold
+
+
+class _Racing(dict):  # type: ignore[type-arg]
+    """The table store as another thread leaves it: right after a table is stored, that
+    thread replaces it with the table of its own (other) index state."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().clear()
+        super().__setitem__((0, 0, 0), value)
+
+
+def test_a_facet_table_replaced_meanwhile_by_another_thread_is_no_error(monkeypatch) -> None:
+    """Each worker keeps the table of the latest index state only; a thread whose table is
+    replaced by another thread's right after it stored it still counts with its own."""
+    cache.clear()
+    users = make_users()
+    source = make_source("src-race")
+    evin = make_place("Evin Prison", "زندان اوین", source, "prison")
+    person = make_victim(("Parvin Alizadeh", "پروین علیزاده"), source, prison=evin)
+    publish(person, STORY, users["reviewer"])
+    monkeypatch.setattr(browse, "_TABLES", _Racing())
+    assert browse.browse(BrowseParams()).total == 1
