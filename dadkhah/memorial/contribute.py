@@ -43,6 +43,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dadkhah.core.confidentiality import Level
+from dadkhah.core.errors import FieldError
 from dadkhah.core.pow import PowError, ProofOfWork, Solution
 from dadkhah.memorial.contributions import (
     Contribution,
@@ -126,12 +127,8 @@ ACCEPTED_TYPES = frozenset(
 )
 
 
-class ContributionError(ValueError):
+class ContributionError(FieldError):
     """A submission refused as a whole; ``field`` names the form field."""
-
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # ------------------------------------------------------------------ settings and keys

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dadkhah.accounts.roles import clearance_of
 from dadkhah.core.confidentiality import Level, can_see
+from dadkhah.core.errors import FieldError
 from dadkhah.memorial.contributions import Contribution
 from dadkhah.records.claims import visible_records
 from dadkhah.records.models import RECORD_MODELS
@@ -36,10 +37,8 @@ __all__ = ["DecisionError", "accept", "identity", "queue", "detail", "reject"]
 STATUSES = ("pending", "accepted", "rejected")
 
 
-class DecisionError(ValueError):
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
+class DecisionError(FieldError):
+    """A review decision was refused; ``field`` names the form field."""
 
 
 def _cleared(user: Any) -> bool:

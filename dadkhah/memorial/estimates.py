@@ -24,6 +24,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from dadkhah.core.errors import FieldError
+
 __all__ = [
     "DEMO_PUBLISHER",
     "EstimateError",
@@ -97,12 +99,8 @@ class PublishedEstimate(models.Model):
         return round(self.interval_level * 100)
 
 
-class EstimateError(ValueError):
+class EstimateError(FieldError):
     """A publication was refused; ``field`` names the offending field."""
-
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

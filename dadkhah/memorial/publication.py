@@ -19,6 +19,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from dadkhah.core.confidentiality import Level
+from dadkhah.core.errors import FieldError
 from dadkhah.memorial import browse
 from dadkhah.memorial.models import Publication, VictimEntry
 from dadkhah.records.claims import person_roles
@@ -39,12 +40,8 @@ __all__ = [
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 
 
-class PublicationError(ValueError):
+class PublicationError(FieldError):
     """A publication was refused; ``field`` names the offending field."""
-
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from dadkhah.core.confidentiality import Level
+from dadkhah.core.errors import FieldError
 from dadkhah.records import values
 from dadkhah.records.models import (
     RECORD_MODELS,
@@ -68,12 +69,8 @@ LINKS: dict[str, tuple[str, ...]] = {
 }
 
 
-class RecordError(ValueError):
+class RecordError(FieldError):
     """A write was refused. ``field`` names the offending field, for forms and reports."""
-
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
