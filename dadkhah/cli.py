@@ -30,10 +30,8 @@ def setup(migrate: bool = True) -> None:
 
         call_command("migrate", interactive=False, verbosity=0)
         from dadkhah.accounts.roles import ensure_groups
-        from dadkhah.memorial.browse import refresh_stale
 
         ensure_groups()
-        refresh_stale()  # name keys made by an older dadkhah.names
 
 
 def emit(obj: dict[str, Any]) -> None:
@@ -87,6 +85,10 @@ def _serve(host: str, port: int) -> None:
     import signal
     import subprocess
     import time
+
+    from dadkhah.memorial.browse import refresh_stale
+
+    refresh_stale()  # memorial rows whose name keys an older dadkhah.names made
 
     from django.core.management import call_command
 

@@ -269,7 +269,7 @@ def refresh(person: Person) -> VictimEntry | None:
 def refresh_stale() -> int:
     """Rebuild the rows whose name keys an older ``dadkhah.names`` made (its VERSION changed
     with an upgrade), so that search by name finds what the current keys find; returns how
-    many. One query when nothing is stale; run by every command's set-up."""
+    many. One query when nothing is stale; run before serving (``dadkhah serve``, ``demo``)."""
     stale = VictimEntry.objects.exclude(names_version=dadkhah.names.VERSION)
     people = Person.objects.filter(pk__in=list(stale.values_list("person_id", flat=True)))
     return sum(1 for person in people.order_by("pk") if refresh(person) is not None)
@@ -400,6 +400,7 @@ class _FacetTable:
 
     ids: np.ndarray  # the entries' ids, ascending
     values: list[dict[str, Any]]  # facet, value, label_en, label_fa of each row of ``has``
+    row_of: dict[tuple[str, str], int]  # (facet, value) → its row
     has: np.ndarray  # bool, len(values) × len(ids)
     lo: np.ndarray  # execution_lo as a day number (NO_DAY_LO where none), per entry
     hi: np.ndarray  # execution_hi likewise (NO_DAY_HI where none)
@@ -416,14 +417,7 @@ class _FacetTable:
                 if span is not None:  # as the SQL: a NULL bound never matches
                     found &= (self.lo <= span[1].toordinal()) & (self.hi >= span[0].toordinal())
                 continue
-            row = next(
-                (
-                    i
-                    for i, v in enumerate(self.values)
-                    if (v["facet"], v["value"]) == (facet, value)
-                ),
-                None,
-            )
+            row = self.row_of.get((facet, value))
             found &= self.has[row] if row is not None else False
         return found
 
@@ -462,7 +456,7 @@ def _facet_table() -> _FacetTable:
     row = np.fromiter((index[r[1], r[2]] for r in rows), dtype=np.int64, count=len(rows))
     has = np.zeros((len(values), len(ids)), dtype=bool)
     has[row[known], at[known]] = True
-    return _FacetTable(ids, values, has, lo, hi)
+    return _FacetTable(ids, values, index, has, lo, hi)
 
 
 def _counts(params: BrowseParams) -> tuple[int, list[dict[str, Any]]]:
