@@ -865,3 +865,8 @@ def _print_estimates(estimates: list[Any]) -> None:
             if (where, warning, "") not in said:
                 said.add((where, warning, ""))
                 click.echo(f"dadkhah: warning: {where}: {warning}", err=True)
+
+
+from dadkhah.campaign.commands import campaign as _campaign  # noqa: E402
+
+main.add_command(_campaign)

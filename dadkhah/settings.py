@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "dadkhah.linkage",
     "dadkhah.dossiers",
     "dadkhah.memorial",
+    "dadkhah.campaign",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from dadkhah.api import api
+from dadkhah.campaign import urls as campaign_urls
 from dadkhah.memorial import urls as memorial_urls
 from dadkhah.memorial import views as memorial_views
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("search/", include("dadkhah.search.urls")),
     path("linkage/", include("dadkhah.linkage.urls")),
     path("dossiers/", include("dadkhah.dossiers.urls")),
+    path("campaign/manage/", include((campaign_urls.staff_urlpatterns, "campaign_staff"))),
+    path("campaigns/", include((campaign_urls.root_urlpatterns, "campaign_root"))),
     path("memorial/review/", include((memorial_urls.staff_urlpatterns, "memorial_staff"))),
     path("", include((memorial_urls.root_urlpatterns, "memorial_root"))),
     # "/": the memorial for visitors (redirect to /<lang>/), the staff home for staff.
@@ -24,5 +27,7 @@ urlpatterns = [
 
 # The public memorial, in each language: /en/…, /fa/….
 urlpatterns += i18n_patterns(
-    path("", include("dadkhah.memorial.urls")), prefix_default_language=True
+    path("campaigns/", include((campaign_urls.public_urlpatterns, "campaign"))),
+    path("", include("dadkhah.memorial.urls")),
+    prefix_default_language=True,
 )
