@@ -64,9 +64,28 @@ def demo(port: int, no_serve: bool) -> None:
 
     # The counting demo's synthetic estimate, on the memorial's count page (computed once).
     publish_demo_estimate()
+    from dadkhah.campaign.demo import ensure_demo_campaigns
+
+    # The synthetic petition and sign-on statement of the campaign pages (created once).
+    ensure_demo_campaigns()
+    from django.contrib.auth import get_user_model
+
+    from dadkhah.accounts.demo import ensure_demo_devices
+
+    # Staff log in with two factors: each demo account has an authenticator secret.
+    names = [username for username, _ in login.values()]
+    authenticators = ensure_demo_devices(list(get_user_model().objects.filter(username__in=names)))
     click.echo("Demo case loaded. Staff logins (synthetic accounts, demo only):", err=True)
     for role, (username, password) in login.items():
-        click.echo(f"  {role:13} {username} / {password}", err=True)
+        click.echo(
+            f"  {role:13} {username} / {password}   authenticator secret: {authenticators[username]}",
+            err=True,
+        )
+    click.echo(
+        "Add a secret to an authenticator app, or print the current code with "
+        "`dadkhah user totp USERNAME`.",
+        err=True,
+    )
     if not no_serve:
         _serve("127.0.0.1", port)
 
@@ -93,6 +112,7 @@ def _serve(host: str, port: int) -> None:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    sink = _start_mailsink(host, port)
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl-C to stop)", err=True)
     gunicorn = [
         sys.executable,
@@ -133,8 +153,42 @@ def _serve(host: str, port: int) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+    if sink is not None:
+        sink.stop()
     if not asked:
         fail(f"{', '.join(ended)} stopped unexpectedly; stopped the rest", code=1)
+
+
+def _start_mailsink(host: str, port: int) -> Any:
+    """With DADKHAH_SMTP_URL empty (the demo, development), email goes to the local sink:
+    start it here and say where mail goes. Links in emails point at this server unless
+    DADKHAH_SITE_URL says otherwise (the task consumer reads it from the environment)."""
+    from django.conf import settings
+
+    if "DADKHAH_SITE_URL" not in os.environ and host not in ("0.0.0.0", "::"):
+        shown = f"[{host}]" if ":" in host else host
+        os.environ["DADKHAH_SITE_URL"] = f"http://{shown}:{port}"
+    if settings.CONFIG.smtp_url:
+        smtp = settings.CONFIG.smtp
+        click.echo(f"Email goes out through {smtp.host}:{smtp.port}.", err=True)
+        return None
+    from dadkhah.campaign import mailsink
+
+    folder = mailsink.mail_dir()
+    try:
+        controller = mailsink.start(folder, settings.CONFIG.mailsink_port)
+    except OSError as exc:
+        fail(
+            f"cannot start the local mail sink on 127.0.0.1:{settings.CONFIG.mailsink_port} "
+            f"({exc.strerror}); set DADKHAH_MAILSINK_PORT to a free port, or DADKHAH_SMTP_URL",
+            code=1,
+        )
+    click.echo(
+        f"Email stays on this machine: the local sink on 127.0.0.1:{settings.CONFIG.mailsink_port} "
+        f"keeps it in {folder}; read it at http://{host}:{port}/campaigns/mailbox/",
+        err=True,
+    )
+    return controller
 
 
 @main.command()
@@ -177,6 +231,16 @@ def work(as_json: bool) -> None:
             continue
         HUEY.execute(task)  # errors are logged and the item marked; retries are re-queued
         ran[task.name] += 1
+    from dadkhah.campaign import tally
+
+    tally.run()  # confirmed signatures waiting for a delayed batch are counted now
+    from django.utils import timezone
+
+    from dadkhah.campaign.retention import upkeep
+
+    # the campaigns' upkeep: old address hashes, expired signer data, campaigns past closing
+    purged, closed = upkeep(timezone.now())
+    campaign_upkeep = {**purged.as_dict(), "campaigns_closed": len(closed)}
     if as_json:
         click.echo(
             json.dumps(
@@ -185,6 +249,7 @@ def work(as_json: bool) -> None:
                     "by_name": dict(sorted(ran.items())),
                     "unreadable": unreadable,
                     "requeued": len(stranded),
+                    "campaign_upkeep": campaign_upkeep,
                 }
             )
         )
@@ -196,6 +261,9 @@ def work(as_json: bool) -> None:
             else ""
         )
         click.echo(f"Ran {sum(ran.values())} tasks: {done}{lost}", err=True)
+        changed = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in campaign_upkeep.items() if n)
+        if changed:
+            click.echo(f"Campaign upkeep: {changed}", err=True)
 
 
 @main.command("createuser")
@@ -227,9 +295,18 @@ def createuser(username: str, role: str, password: str, email: str) -> None:
 @main.command()
 @click.argument("username")
 @click.option("--name", default="cli", help="A label to recognise the token by.")
-@click.option("--days", default=90, show_default=True, help="Days until it expires.")
-def token(username: str, name: str, days: int) -> None:
-    """Issue an API token for USERNAME (printed once; only its hash is kept)."""
+@click.option(
+    "--days", type=click.IntRange(1), default=90, show_default=True, help="Days until it expires."
+)
+@click.option(
+    "--role",
+    type=click.Choice(["administrator", "investigator", "reviewer", "public"]),
+    default=None,
+    help="The most the token may do. Default: the user's own role.",
+)
+def token(username: str, name: str, days: int, role: str | None) -> None:
+    """Issue an API token for USERNAME (printed once; only its hash is kept). Same as
+    `dadkhah user token`."""
     setup()
     from django.contrib.auth import get_user_model
 
@@ -238,8 +315,19 @@ def token(username: str, name: str, days: int) -> None:
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
         fail(f"no user {username!r}")
-    row, secret = ApiToken.issue(user, name, days)
-    emit({"token": secret, "user": username, "expires": row.expires_at.isoformat()})
+    try:
+        row, secret = ApiToken.issue(user, name, days, role)
+    except ValueError as exc:
+        fail(str(exc))
+    emit(
+        {
+            "id": row.pk,
+            "token": secret,
+            "user": username,
+            "role": row.role,
+            "expires": row.expires_at.isoformat(),
+        }
+    )
 
 
 @main.command("import")
@@ -298,20 +386,31 @@ def import_(kind: str, file: Path, fmt: str | None, as_json: bool) -> None:
     show_default=True,
     help="Highest confidentiality level to include: public, internal, restricted, protected.",
 )
-def export(kind: str, fmt: str, out: Path | None, level: str) -> None:
-    """Export records of KIND (or the whole case) as CSV, JSON Lines or FollowTheMoney."""
+@click.option(
+    "--reason",
+    default="",
+    help="Why, recorded in the audit trail. Required from --level restricted up.",
+)
+def export(kind: str, fmt: str, out: Path | None, level: str, reason: str) -> None:
+    """Export records of KIND (or the whole case) as CSV, JSON Lines or FollowTheMoney.
+
+    The export is recorded in the audit trail (and so in the custody ledger)."""
     setup()
+    from dadkhah.accounts import audit
     from dadkhah.core.confidentiality import parse_level
     from dadkhah.records import io
 
     try:
         clearance = parse_level(level)
+        if audit.needs_reason("export", clearance) and not reason.strip():
+            fail(f"--reason: an export of {clearance.label} material needs a reason")
         stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
         try:
             io.export(kind, fmt, stream, clearance)
         finally:
             if out:
                 stream.close()
+        audit.record(None, "export", ("records", kind), clearance, reason, detail=f"as {fmt}")
     except (ValueError, io.ImportExportError) as exc:
         fail(str(exc))
     except BrokenPipeError:
@@ -510,13 +609,24 @@ def verify(as_json: bool, actor: str | None) -> None:
     """Re-hash every original and check the ledger, proofs and checkpoint signatures.
 
     Exits 0 when everything is intact and 1 when anything is wrong, naming every bad item
-    and ledger entry. An intact run is recorded in the ledger as an audit event and signs a
-    checkpoint, also kept outside the database in DADKHAH_HOME/checkpoints/latest.
+    and ledger entry, and every audit-trail entry that differs from its ledger entry. An
+    intact run is recorded in the ledger as an audit event and signs a checkpoint, also kept
+    outside the database in DADKHAH_HOME/checkpoints/latest.
     """
     setup()
     from dadkhah.vault.verify import verify_all
 
     report = verify_all(actor=actor or _system_user())
+    from dadkhah.accounts import audit
+
+    for problem in audit.check():  # the audit trail against its ledger entries
+        report.add(problem.kind, problem.message, seq=problem.seq)
+    _print_verify(report, as_json)
+    sys.exit(0 if report.ok else 1)
+
+
+def _print_verify(report: Any, as_json: bool) -> None:
+    """What `verify` prints: each problem, then one summary line (JSON Lines with --json)."""
     try:
         if as_json:
             for problem in report.problems:
@@ -536,7 +646,111 @@ def verify(as_json: bool, actor: str | None) -> None:
             )
     except BrokenPipeError:
         sys.stderr.close()
-    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The directory to create (it must not exist); written as DIR.partial, then renamed.",
+)
+@click.option(
+    "--passphrase-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File whose first line is the passphrase that encrypts the keys "
+    "(default: the DADKHAH_BACKUP_PASSPHRASE environment variable).",
+)
+def backup(out: Path, passphrase_file: Path | None) -> None:
+    """Back up the database, the blobs, the files kept outside the database and the keys
+    (encrypted with the passphrase) into a new directory, consistently while others write.
+
+    Prints one JSON line: what was copied. Exits 1, naming each, when a blob the database
+    refers to is missing or altered (the rest is backed up); 2 without a passphrase. The
+    task queue is not backed up. See docs/backup.md.
+    """
+    from dadkhah.vault.backup import BackupError, make_backup, read_passphrase
+
+    try:
+        passphrase = read_passphrase(passphrase_file)
+    except BackupError as exc:
+        fail(str(exc))
+        return
+    setup(migrate=False)
+    try:
+        summary = make_backup(
+            out, passphrase, on_progress=lambda message: click.echo(f"dadkhah: {message}", err=True)
+        )
+    except BackupError as exc:
+        fail(str(exc), exc.code)
+        return
+    for problem in summary.problems:
+        click.echo(f"dadkhah: BAD {problem}", err=True)
+    emit(summary.as_dict())
+    sys.exit(1 if summary.problems else 0)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--passphrase-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File whose first line is the backup's passphrase "
+    "(default: the DADKHAH_BACKUP_PASSPHRASE environment variable).",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace the database and files of a target that is not empty."
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines: the restore, then as verify.")
+def restore(directory: Path, passphrase_file: Path | None, force: bool, as_json: bool) -> None:
+    """Restore a backup into the configured DADKHAH_HOME and database, then check it.
+
+    Every file is checked against the backup's manifest and the keys decrypted before
+    anything is written; a mismatch or a wrong passphrase exits 2 naming the file. A target
+    that is not empty is refused without --force. After the restore, migrations run if the
+    backup is older, and the checks of `verify` run (without writing to the ledger): exit 1
+    if they find a problem.
+    """
+    from dadkhah.vault.backup import BackupError, read_passphrase
+    from dadkhah.vault.restore import open_backup, restore_backup
+
+    try:
+        opened = open_backup(directory, read_passphrase(passphrase_file))
+    except BackupError as exc:
+        fail(str(exc))
+        return
+    setup(migrate=False)
+    try:
+        summary = restore_backup(opened, force=force)
+    except BackupError as exc:
+        fail(str(exc), exc.code)
+        return
+    for warning in summary.warnings:
+        click.echo(f"dadkhah: warning: {warning}", err=True)
+    for problem in summary.problems:
+        click.echo(f"dadkhah: BAD {problem}", err=True)
+    if as_json:
+        emit(summary.as_dict())
+    else:
+        click.echo(
+            f"restored {opened.root}: {summary.engine} database, {summary.blobs} blobs, "
+            f"{summary.files} other files, {summary.keys} keys"
+            + (f"; migrated {', '.join(summary.migrated)}" if summary.migrated else ""),
+            err=True,
+        )
+    if summary.waiting:
+        click.echo(
+            f"dadkhah: {summary.waiting} originals await text extraction (the task queue is "
+            "not in a backup): run `dadkhah work`, or `dadkhah serve` queues them",
+            err=True,
+        )
+    from dadkhah.vault.verify import verify_all
+
+    report = verify_all(publish=False)
+    _print_verify(report, as_json)
+    sys.exit(0 if report.ok and not summary.problems else 1)
 
 
 @main.command()
@@ -569,6 +783,18 @@ def bundle(item_ids: tuple[str, ...], out: Path, purpose: str, actor: str | None
     except BundleError as exc:
         fail(str(exc))
         return
+    from dadkhah.accounts import audit
+    from dadkhah.vault.models import Item
+
+    levels = Item.objects.filter(uid__in=summary.items).values_list("confidentiality", flat=True)
+    audit.record(
+        actor,
+        "bundle",
+        ("bundle", out.name),
+        audit.highest(*levels),
+        purpose,
+        detail=f"{len(summary.items)} items, export entry {summary.export_seq}",
+    )
     emit(summary.as_dict())
 
 
@@ -605,6 +831,11 @@ def bundle(item_ids: tuple[str, ...], out: Path, purpose: str, actor: str | None
     help="Evidence bundle to write (default: FILE.evidence.zip when vault items are cited).",
 )
 @click.option("--actor", default=None, help="Who makes it (default: the system user).")
+@click.option(
+    "--reason",
+    default="",
+    help="Why, recorded in the audit trail. Required from --level restricted up.",
+)
 def dossier(
     record_kind: str,
     record_id: str,
@@ -618,6 +849,7 @@ def dossier(
     requester: str,
     bundle_path: Path | None,
     actor: str | None,
+    reason: str,
 ) -> None:
     """Case file on a person (perpetrator dossier or family file), an event, a place
     (optionally --from/--to) or a body (the work of a commission), as PDF or HTML.
@@ -627,18 +859,22 @@ def dossier(
     in the custody ledger. Prints one JSON line: the files, hashes and ledger entry.
     """
     setup()
+    from dadkhah.accounts import audit
     from dadkhah.core.confidentiality import parse_level
     from dadkhah.dossiers.evidence import EvidenceError
     from dadkhah.dossiers.parts import DossierError
     from dadkhah.dossiers.render import make_dossier
 
     try:
+        clearance = parse_level(level)
+        if audit.needs_reason("dossier", clearance) and not reason.strip():
+            fail(f"--reason: a dossier of {clearance.label} material needs a reason")
         made = make_dossier(
             record_kind,
             record_id,
             fmt=fmt,
             out=out,
-            clearance=parse_level(level),
+            clearance=clearance,
             actor=actor or _system_user(),
             requester=requester,
             lang=lang,
@@ -650,6 +886,14 @@ def dossier(
     except (DossierError, EvidenceError, ValueError, OSError) as exc:
         fail(str(exc))
         return
+    audit.record(
+        actor,
+        "dossier",
+        (record_kind, made.subject),
+        clearance,
+        reason,
+        detail=f"{made.kind} dossier ({fmt}), ledger entry {made.ledger_seq}",
+    )
     for note in made.missing:
         click.echo(f"dadkhah: note: {note}", err=True)
     emit(made.as_dict())
@@ -867,6 +1111,100 @@ def _print_estimates(estimates: list[Any]) -> None:
                 click.echo(f"dadkhah: warning: {where}: {warning}", err=True)
 
 
+@main.command()
+@click.argument("person_uid")
+@click.option("--name", default="", help="The legal name in Latin script (stored encrypted).")
+@click.option("--name-fa", default="", help="The legal name in Persian (stored encrypted).")
+@click.option("--contact", default="", help="How to reach them (stored encrypted).")
+@click.option("--notes", default="", help="Notes (stored encrypted).")
+@click.option(
+    "--kind",
+    type=click.Choice(["witness", "family", "person"]),
+    default=None,
+    help="Default: witness if the person testified (a witness participation), else person.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as one JSON line.")
+def protect(
+    person_uid: str,
+    name: str,
+    name_fa: str,
+    contact: str,
+    notes: str,
+    kind: str | None,
+    as_json: bool,
+) -> None:
+    """Put PERSON_UID's identity under witness protection.
+
+    The names, contact and notes are encrypted (keys under DADKHAH_HOME/keys/fields/); the
+    person is shown as a pseudonym everywhere; the clear names are scrubbed from the
+    person's labels, name claims, claim notes, citation quotes and participation labels,
+    and from their history rows. Only an administrator's audited reveal shows them."""
+    setup()
+    from dadkhah.records.protected import ProtectError
+    from dadkhah.records.protected import protect as protect_identity
+
+    try:
+        done = protect_identity(
+            person_uid, name=name, name_fa=name_fa, contact=contact, notes=notes, kind=kind
+        )
+    except ProtectError as exc:
+        fail(str(exc))
+        return
+    line = {
+        "person": done.person,
+        "pseudonym": done.pseudonym,
+        "claims": done.claims,
+        "citations": done.citations,
+        "participations": done.participations,
+        "history_rows": done.history_rows,
+        "scrubbed": done.scrubbed,
+    }
+    if as_json:
+        emit(line)
+    else:
+        click.echo(f"{done.person} is now {done.pseudonym}")
+        click.echo(
+            f"scrubbed: {done.claims} claims, {done.citations} citation quotes, "
+            f"{done.participations} participation labels, {done.history_rows} history rows"
+        )
+
+
+@main.group()
+def keys() -> None:
+    """Keys kept under DADKHAH_HOME/keys/."""
+
+
+@keys.command("rotate-fields")
+@click.option("--keep-old", is_flag=True, help="Keep the old field keys even when unused.")
+def rotate_fields(keep_old: bool) -> None:
+    """Make a new field-encryption key and re-encrypt every protected value under it."""
+    setup()
+    from dadkhah.core.fieldcrypt import FieldCryptError
+    from dadkhah.records.protected import rotate_fields as rotate
+
+    try:
+        done = rotate(remove_unused=not keep_old)
+    except FieldCryptError as exc:
+        fail(str(exc), 1)
+        return
+    emit(
+        {
+            "new_key": done.new_key,
+            "reencrypted": done.reencrypted,
+            "removed": done.removed,
+            "kept": done.kept,
+        }
+    )
+
+
 from dadkhah.campaign.commands import campaign as _campaign  # noqa: E402
 
 main.add_command(_campaign)
+
+from dadkhah.accounts.commands import user as _user  # noqa: E402
+
+main.add_command(_user)
+
+
+if __name__ == "__main__":
+    main()

@@ -64,6 +64,24 @@ SETTINGS: tuple[Setting, ...] = (
         "Empty means the provider's default.",
     ),
     Setting(
+        "queue_url",
+        "DADKHAH_QUEUE_URL",
+        "",
+        "Where background tasks (text extraction, indexing, the campaign tally) are queued. "
+        "Empty means a SQLite queue under DADKHAH_HOME (one machine); redis://host:port/db (or "
+        "rediss://… for TLS, unix:///path/redis.sock?db=N) puts huey's queue on Redis, shared "
+        "by every app server and task consumer (`python -m django run_huey`).",
+    ),
+    Setting(
+        "cache_url",
+        "DADKHAH_CACHE_URL",
+        "",
+        "Django's caches. Empty means a cache in each process's memory plus the campaign's "
+        "shared cache in files under DADKHAH_HOME/cache (one machine); redis://host:port/db "
+        "(rediss://…, unix://…) puts both on Redis, shared by every app server. Use another "
+        "Redis database than DADKHAH_QUEUE_URL's.",
+    ),
+    Setting(
         "names_cache",
         "DADKHAH_NAMES_CACHE",
         "",
@@ -136,6 +154,149 @@ SETTINGS: tuple[Setting, ...] = (
         "number…), shown on the contribution form for visitors without JavaScript.",
     ),
     Setting(
+        "campaign_confirm_hours",
+        "DADKHAH_CAMPAIGN_CONFIRM_HOURS",
+        "72",
+        "Hours a campaign signer's emailed confirmation link stays valid. Signing again with "
+        "the same email sends a fresh link.",
+    ),
+    Setting(
+        "campaign_package_days",
+        "DADKHAH_CAMPAIGN_PACKAGE_DAYS",
+        "7",
+        "Days a delivery package made from the web stays downloadable (its zip under "
+        "DADKHAH_HOME/campaign-packages); the daily upkeep deletes it afterwards.",
+    ),
+    Setting(
+        "smtp_url",
+        "DADKHAH_SMTP_URL",
+        "",
+        "Where the site sends email (campaign confirmations and notices): smtp://host:port, "
+        "smtp+starttls://user:password@host:587 or smtps://user:password@host:465 (user and "
+        "password percent-encoded). Empty means the local development sink on "
+        "127.0.0.1:DADKHAH_MAILSINK_PORT, which `dadkhah serve` and `dadkhah demo` start and "
+        "which keeps every message as a file under DADKHAH_HOME/mail/ (shown at "
+        "/campaigns/mailbox/): nothing leaves the machine.",
+    ),
+    Setting(
+        "mailsink_port",
+        "DADKHAH_MAILSINK_PORT",
+        "8025",
+        "Loopback port of the local SMTP sink used when DADKHAH_SMTP_URL is empty.",
+    ),
+    Setting(
+        "mail_from",
+        "DADKHAH_MAIL_FROM",
+        "Dadkhah <no-reply@localhost>",
+        "Sender of the site's emails, as Name <address>.",
+    ),
+    Setting(
+        "site_url",
+        "DADKHAH_SITE_URL",
+        "http://127.0.0.1:8000",
+        "The site's public address, for the absolute links in emails (scheme, host and any "
+        "port; no path). `dadkhah serve` and `dadkhah demo` default it to the address they "
+        "serve on when it is not set.",
+    ),
+    Setting(
+        "trusted_proxies",
+        "DADKHAH_TRUSTED_PROXIES",
+        "",
+        "Comma-separated networks (CIDR) of the reverse proxies in front of the site. Only "
+        "when a request comes from one of them is X-Forwarded-For read (its rightmost address "
+        "outside these networks is the visitor's). Empty means the connection's own address.",
+    ),
+    Setting(
+        "campaign_rate_short",
+        "DADKHAH_CAMPAIGN_RATE_SHORT",
+        "5/60",
+        "Signatures accepted from one network address in a short window, as COUNT/SECONDS; "
+        "further ones are kept but silently flagged and never counted.",
+    ),
+    Setting(
+        "campaign_rate_long",
+        "DADKHAH_CAMPAIGN_RATE_LONG",
+        "50/86400",
+        "Signatures accepted from one network address in a long window (COUNT/SECONDS, at most "
+        "30 days), across all campaigns; further ones are silently flagged.",
+    ),
+    Setting(
+        "campaign_rate_network",
+        "DADKHAH_CAMPAIGN_RATE_NETWORK",
+        "200/3600",
+        "Signatures accepted from one IPv4 /24 or IPv6 /64 network in a window (COUNT/SECONDS, "
+        "at most 30 days); further ones are silently flagged.",
+    ),
+    Setting(
+        "https",
+        "DADKHAH_HTTPS",
+        "0",
+        "1 when the site is served over HTTPS by a reverse proxy that sets X-Forwarded-Proto: "
+        "plain-HTTP requests are redirected, cookies are sent over HTTPS only and browsers are "
+        "told to use HTTPS (HSTS). DADKHAH_SITE_URL must then be the https:// address. 0 (the "
+        "default) serves plain HTTP, as `dadkhah demo` does on loopback.",
+    ),
+    Setting(
+        "hsts_seconds",
+        "DADKHAH_HSTS_SECONDS",
+        "31536000",
+        "With DADKHAH_HTTPS=1: how long (seconds) browsers must keep using HTTPS for the site "
+        "(Strict-Transport-Security max-age; one year by default, 0 sends no HSTS header).",
+    ),
+    Setting(
+        "hsts_subdomains",
+        "DADKHAH_HSTS_SUBDOMAINS",
+        "1",
+        "With DADKHAH_HTTPS=1: 1 extends HSTS to every subdomain (includeSubDomains).",
+    ),
+    Setting(
+        "hsts_preload",
+        "DADKHAH_HSTS_PRELOAD",
+        "1",
+        "With DADKHAH_HTTPS=1: 1 adds the preload flag to HSTS, so the domain may be listed "
+        "in browsers' built-in HTTPS-only lists (hard to undo: see hstspreload.org).",
+    ),
+    Setting(
+        "upload_max_mb",
+        "DADKHAH_UPLOAD_MAX_MB",
+        "512",
+        "Largest evidence file (in MB) the staff upload page accepts; a larger file is refused "
+        "by name and nothing of that upload is kept. Bound the request size at the reverse "
+        "proxy too (nginx client_max_body_size).",
+    ),
+    Setting(
+        "session_hours",
+        "DADKHAH_SESSION_HOURS",
+        "8",
+        "Hours a staff login lasts at most, active or not; then the person logs in again.",
+    ),
+    Setting(
+        "session_idle_minutes",
+        "DADKHAH_SESSION_IDLE_MINUTES",
+        "60",
+        "Minutes without a request after which a login ends.",
+    ),
+    Setting(
+        "session_browser_close",
+        "DADKHAH_SESSION_BROWSER_CLOSE",
+        "0",
+        "1 ends a login when the browser closes (a session cookie), as well as after "
+        "DADKHAH_SESSION_HOURS.",
+    ),
+    Setting(
+        "login_failure_limit",
+        "DADKHAH_LOGIN_FAILURE_LIMIT",
+        "5",
+        "Failed passwords for one username from one network address before that pair is "
+        "locked out (`dadkhah user unlock NAME` lifts it early).",
+    ),
+    Setting(
+        "login_lockout_minutes",
+        "DADKHAH_LOGIN_LOCKOUT_MINUTES",
+        "15",
+        "Minutes a locked-out username and address stay locked.",
+    ),
+    Setting(
         "require_all",
         "DADKHAH_REQUIRE_ALL",
         "0",
@@ -154,6 +315,8 @@ class Config:
     require_all: bool
     blobs: str = ""
     s3_endpoint: str = ""
+    queue_url: str = ""
+    cache_url: str = ""
     tile_url: str = ""
     tile_attribution: str = ""
     font_dir: str = "/usr/share/fonts/truetype/noto"
@@ -163,6 +326,31 @@ class Config:
     contribute_max_files: int = 10
     contribute_rate: tuple[int, int] = (5, 600)
     contact: str = ""
+    trusted_proxies: tuple[str, ...] = ()
+    campaign_rate_short: tuple[int, int] = (5, 60)
+    campaign_rate_long: tuple[int, int] = (50, 86400)
+    campaign_rate_network: tuple[int, int] = (200, 3600)
+    campaign_confirm_hours: int = 72
+    campaign_package_days: int = 7
+    smtp_url: str = ""
+    mailsink_port: int = 8025
+    mail_from: str = "Dadkhah <no-reply@localhost>"
+    site_url: str = "http://127.0.0.1:8000"
+    https: bool = False
+    hsts_seconds: int = 31_536_000
+    hsts_subdomains: bool = True
+    hsts_preload: bool = True
+    upload_max_mb: int = 512
+    session_hours: int = 8
+    session_idle_minutes: int = 60
+    session_browser_close: bool = False
+    login_failure_limit: int = 5
+    login_lockout_minutes: int = 15
+
+    @property
+    def smtp(self) -> SmtpTarget:
+        """The SMTP server to send through (the local sink when ``smtp_url`` is empty)."""
+        return smtp_target(self.smtp_url, self.mailsink_port)
 
     @property
     def keys_dir(self) -> Path:
@@ -201,6 +389,169 @@ def _rate(raw: dict[str, str]) -> tuple[int, int]:
     return int(count), int(seconds)
 
 
+@dataclass(frozen=True)
+class SmtpTarget:
+    """Django's EMAIL_* settings, read from DADKHAH_SMTP_URL."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    use_tls: bool  # STARTTLS after connecting
+    use_ssl: bool  # TLS from the first byte (smtps)
+    local_sink: bool  # the development sink on loopback
+
+
+_SMTP_SCHEMES = {
+    "smtp": (False, False, 25),
+    "smtp+starttls": (True, False, 587),
+    "smtps": (False, True, 465),
+}
+
+
+def smtp_target(url: str, sink_port: int = 8025) -> SmtpTarget:
+    """Parse DADKHAH_SMTP_URL; raises ValueError naming the setting when it is malformed."""
+    from urllib.parse import unquote, urlsplit
+
+    text = url.strip()
+    if not text:
+        return SmtpTarget("127.0.0.1", sink_port, "", "", False, False, True)
+    problem = "expected smtp://host:port, smtp+starttls://user:password@host:587 or smtps://…"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"DADKHAH_SMTP_URL={url!r}: {problem}") from None
+    if parts.scheme not in _SMTP_SCHEMES or not parts.hostname:
+        raise ValueError(f"DADKHAH_SMTP_URL={url!r}: {problem}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"DADKHAH_SMTP_URL={url!r}: no path, query or fragment allowed")
+    use_tls, use_ssl, default_port = _SMTP_SCHEMES[parts.scheme]
+    return SmtpTarget(
+        host=parts.hostname,
+        port=port or default_port,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        use_tls=use_tls,
+        use_ssl=use_ssl,
+        local_sink=False,
+    )
+
+
+def _smtp_url(raw: dict[str, str]) -> str:
+    smtp_target(raw["smtp_url"])  # fails early, naming the setting
+    return raw["smtp_url"].strip()
+
+
+def _port(raw: dict[str, str], name: str) -> int:
+    port = _positive_int(raw, name)
+    if port > 65535:
+        env = next(s.env for s in SETTINGS if s.name == name)
+        raise ValueError(f"{env}={raw[name]!r}: expected a port number, 1 to 65535")
+    return port
+
+
+def _mail_from(raw: dict[str, str]) -> str:
+    from email.utils import parseaddr
+
+    text = raw["mail_from"].strip()
+    address = parseaddr(text)[1]
+    if "@" not in address or "\n" in text or "\r" in text:
+        raise ValueError(
+            f"DADKHAH_MAIL_FROM={raw['mail_from']!r}: expected Name <address@domain> or an address"
+        )
+    return text
+
+
+def _site_url(raw: dict[str, str]) -> str:
+    from urllib.parse import urlsplit
+
+    text = raw["site_url"].strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+        raise ValueError(
+            f"DADKHAH_SITE_URL={raw['site_url']!r}: expected scheme and host, such as "
+            "https://campaign.example.org (no path)"
+        )
+    return text
+
+
+def _proxies(raw: dict[str, str]) -> tuple[str, ...]:
+    import ipaddress
+
+    networks = []
+    for part in raw["trusted_proxies"].split(","):
+        if not part.strip():
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(part.strip(), strict=False)))
+        except ValueError:
+            raise ValueError(
+                f"DADKHAH_TRUSTED_PROXIES: {part.strip()!r} is not a network such as "
+                "10.0.0.0/8 or ::1/128"
+            ) from None
+    return tuple(networks)
+
+
+def _window(raw: dict[str, str], name: str) -> tuple[int, int]:
+    env = next(s.env for s in SETTINGS if s.name == name)
+    count, _, seconds = raw[name].strip().partition("/")
+    if not (
+        count.isdigit() and seconds.isdigit() and int(count) > 0 and 0 < int(seconds) <= 2592000
+    ):
+        raise ValueError(
+            f"{env}={raw[name]!r}: expected COUNT/SECONDS, such as 5/60, with a window of at "
+            "most 2592000 seconds (30 days, when addresses are purged)"
+        )
+    return int(count), int(seconds)
+
+
+def _redis_url(raw: dict[str, str], name: str) -> str:
+    """A Redis URL (redis://, rediss:// or unix://) or empty; raises ValueError naming it."""
+    from urllib.parse import parse_qs, urlsplit
+
+    text = raw[name].strip()
+    if not text:
+        return ""
+    env = next(s.env for s in SETTINGS if s.name == name)
+    problem = (
+        f"{env}={raw[name]!r}: expected redis://host:port/db, rediss://host:port/db or "
+        "unix:///path/to/redis.sock?db=N"
+    )
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError:
+        raise ValueError(problem) from None
+    if parts.scheme in ("redis", "rediss"):
+        db = parts.path.strip("/")
+        if not parts.hostname or not (db == "" or db.isdigit()):
+            raise ValueError(problem)
+    elif parts.scheme == "unix":
+        db_values = parse_qs(parts.query).get("db", ["0"])
+        if not parts.path or not all(v.isdigit() for v in db_values):
+            raise ValueError(problem)
+    else:
+        raise ValueError(problem)
+    return text
+
+
+def _flag(raw: dict[str, str], name: str) -> bool:
+    text = raw[name].strip()
+    if text not in ("0", "1"):
+        env = next(s.env for s in SETTINGS if s.name == name)
+        raise ValueError(f"{env}={raw[name]!r}: expected 0 or 1")
+    return text == "1"
+
+
+def _seconds(raw: dict[str, str], name: str) -> int:
+    text = raw[name].strip()
+    if not text.isdigit():
+        env = next(s.env for s in SETTINGS if s.name == name)
+        raise ValueError(f"{env}={raw[name]!r}: expected a whole number of seconds (0 or more)")
+    return int(text)
+
+
 def load(environ: Mapping[str, str] | None = None) -> Config:
     env = os.environ if environ is None else environ
     raw = {s.name: env.get(s.env, s.default) for s in SETTINGS}
@@ -215,6 +566,8 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         require_all=raw["require_all"] == "1",
         blobs=raw["blobs"].strip(),
         s3_endpoint=raw["s3_endpoint"].strip(),
+        queue_url=_redis_url(raw, "queue_url"),
+        cache_url=_redis_url(raw, "cache_url"),
         tile_url=raw["tile_url"].strip(),
         tile_attribution=raw["tile_attribution"].strip(),
         font_dir=raw["font_dir"].strip() or "/usr/share/fonts/truetype/noto",
@@ -224,4 +577,24 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         contribute_max_files=_positive_int(raw, "contribute_max_files"),
         contribute_rate=_rate(raw),
         contact=raw["contact"].strip(),
+        trusted_proxies=_proxies(raw),
+        campaign_rate_short=_window(raw, "campaign_rate_short"),
+        campaign_rate_long=_window(raw, "campaign_rate_long"),
+        campaign_rate_network=_window(raw, "campaign_rate_network"),
+        campaign_confirm_hours=_positive_int(raw, "campaign_confirm_hours"),
+        campaign_package_days=_positive_int(raw, "campaign_package_days"),
+        smtp_url=_smtp_url(raw),
+        mailsink_port=_port(raw, "mailsink_port"),
+        mail_from=_mail_from(raw),
+        site_url=_site_url(raw),
+        https=_flag(raw, "https"),
+        hsts_seconds=_seconds(raw, "hsts_seconds"),
+        hsts_subdomains=_flag(raw, "hsts_subdomains"),
+        hsts_preload=_flag(raw, "hsts_preload"),
+        upload_max_mb=_positive_int(raw, "upload_max_mb"),
+        session_hours=_positive_int(raw, "session_hours"),
+        session_idle_minutes=_positive_int(raw, "session_idle_minutes"),
+        session_browser_close=_flag(raw, "session_browser_close"),
+        login_failure_limit=_positive_int(raw, "login_failure_limit"),
+        login_lockout_minutes=_positive_int(raw, "login_lockout_minutes"),
     )

@@ -2,13 +2,14 @@
 # Install the Debian packages Dadkhah needs when run as root; otherwise say what is missing.
 # Usage: scripts/system-deps.sh [base|venv|test|ci]
 #   base: what `make demo` needs    venv: Debian's venv module, when `python3 -m venv` fails
-#   test: + the browser for UI tests and Java for Spark (linkage)    ci: + PostgreSQL 15
+#   test: + the browser for UI tests and Java for Spark (linkage)
+#   ci: + PostgreSQL 15 and Redis (the production smoke test, tests/deploy)
 set -euo pipefail
 profile=${1:-base}
 
 base=(libmagic1 tesseract-ocr tesseract-ocr-eng tesseract-ocr-fas fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
 test=(chromium openjdk-17-jre-headless)
-ci=(postgresql-15 postgresql-client-15)
+ci=(postgresql-15 postgresql-client-15 redis-server)
 
 want=(${base[@]+"${base[@]}"})
 # npm fetches the memorial map's Leaflet and basemap at build time; a Node.js installed

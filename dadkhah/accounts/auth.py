@@ -5,8 +5,10 @@ Three ways, tried in this order:
 - ``Authorization: Bearer <token>``, a token issued by ``dadkhah token USERNAME``. A
   token that is unknown, revoked or expired is refused with 401, even on a read, so a
   caller never silently gets the public view because their token lapsed.
+  The request acts with the token's role, or its user's if that is lower.
 - The Django session of a logged-in user, so the staff pages can call the API. Unsafe
-  methods then need the CSRF token, as any form post would.
+  methods then need the CSRF token, as any form post would. A staff session that has not
+  passed its second factor yet is refused with 401 (``accounts.twofactor``).
 - Nobody: reads only (``READ_AUTH``). The caller is the anonymous public and sees public
   material only; writes (``WRITE_AUTH``) answer 401 instead.
 
@@ -25,6 +27,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from dadkhah.accounts.models import ApiToken
+from dadkhah.accounts.twofactor import session_verified
 
 __all__ = ["READ_AUTH", "WRITE_AUTH", "Anonymous", "BearerToken", "DjangoSession"]
 
@@ -64,6 +67,10 @@ class DjangoSession(APIKeyCookie):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_active:
             return None
+        if not session_verified(user):
+            raise AuthenticationError(
+                message="two-factor authentication required: finish logging in on the site"
+            )
         exempt = getattr(request, "_ninja_csrf_exempt", False)
         if self.csrf and not exempt and check_csrf(request) is not None:
             raise HttpError(403, "CSRF check failed: send the X-CSRFToken header")

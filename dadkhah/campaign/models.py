@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -176,6 +177,13 @@ class Signature(models.Model):
     # remove by network, never the address itself. Emptied 30 days after signing.
     ip_hash = models.CharField(max_length=64, blank=True)
     net_hashes = models.JSONField(default=list, blank=True)
+    # The first of net_hashes (the /24 or /64), computed by the database so the network's
+    # rate window has an index; it empties itself with net_hashes.
+    net_hash = models.GeneratedField(
+        expression=KT("net_hashes__0"),
+        output_field=models.CharField(max_length=67, null=True),
+        db_persist=True,
+    )
     anonymized_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -187,6 +195,8 @@ class Signature(models.Model):
         ]
         indexes = [
             models.Index(fields=["campaign", "state", "counted_at"], name="campaign_sig_to_count"),
+            models.Index(fields=["ip_hash", "created_at"], name="campaign_sig_by_address"),
+            models.Index(fields=["net_hash", "created_at"], name="campaign_sig_by_network"),
         ]
 
     def __str__(self) -> str:
@@ -301,6 +311,41 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} to {self.recipient} on {self.delivered_at:%Y-%m-%d}"
+
+
+class PackageRequest(models.Model):
+    """A delivery package asked for on the web, made by the task queue
+    (:mod:`dadkhah.campaign.delivery_jobs`); its zip lives under DADKHAH_HOME until expiry."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        MAKING = "making", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Deleted after its time"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requester = models.CharField(max_length=300, help_text="For whom the package is made.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    ledger_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    manifest_sha256 = models.CharField(max_length=71, blank=True)
+    content_hash = models.CharField(max_length=71, blank=True)
+    signatures = models.PositiveIntegerField(null=True, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes of the zip.")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["state", "finished_at"], name="campaign_package_by_state")]
+
+    def __str__(self) -> str:
+        return f"package {self.pk} of {self.campaign_id} ({self.state})"
 
 
 class AccessRule(models.Model):

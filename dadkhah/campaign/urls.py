@@ -15,7 +15,8 @@ from dadkhah.campaign import (
     views_public,
 )
 
-_MODULES = (views_public, views_count, views_org, views_manage, views_abuse, views_mailbox)
+# views_manage last: its catch-all ``<slug>/`` must not shadow the fixed paths of the others.
+_MODULES = (views_public, views_count, views_org, views_abuse, views_mailbox, views_manage)
 
 public_urlpatterns = [p for m in _MODULES for p in m.public_urls]
 root_urlpatterns = [p for m in _MODULES for p in m.root_urls]

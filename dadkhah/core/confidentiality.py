@@ -27,16 +27,19 @@ class Role(StrEnum):
     ADMINISTRATOR = "administrator"
     INVESTIGATOR = "investigator"
     REVIEWER = "reviewer"
+    CONTRIBUTOR = "contributor"
     PUBLIC = "public"
 
 
 # Protected material (a witness's identity, say) is for administrators only until the
 # witness-protection work adds per-reveal authorisation; investigators work up to
-# restricted, reviewers see internal material to review it.
+# restricted, reviewers see internal material to review it. A contributor is a signed-in
+# member of the public who submits material: public clearance, no staff page.
 CLEARANCE: dict[Role, Level] = {
     Role.ADMINISTRATOR: Level.PROTECTED,
     Role.INVESTIGATOR: Level.RESTRICTED,
     Role.REVIEWER: Level.INTERNAL,
+    Role.CONTRIBUTOR: Level.PUBLIC,
     Role.PUBLIC: Level.PUBLIC,
 }
 

@@ -52,7 +52,11 @@ __all__ = [
 
 VERSION = "counting-report-v1"
 CORE_METHODS = ("loglinear", "lcmcr")  # a report without one of them (or a recommendation) says so
-REPORT_CSS = resources.files("dadkhah.counting").joinpath("report.css").read_text("utf-8")
+REPORT_CSS = (
+    resources.files("dadkhah.counting")
+    .joinpath("static", "counting", "report.css")  # also served as a static file
+    .read_text("utf-8")
+)
 # Diagnostics worth a glance in the methods table; the rest stay in the JSON output.
 SHOWN_DIAGNOSTICS = (
     "deviance",

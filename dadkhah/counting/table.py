@@ -210,10 +210,17 @@ class CaptureTable:
         return f"CaptureTable({', '.join(self.lists)}; {cells}{stratum})"
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes, file: str) -> str:
     """UTF-8 (with or without BOM), UTF-16 with a BOM, or Windows-1256 (Persian Windows)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise CaptureTableError(
+                f"not UTF-16, though it starts with a UTF-16 byte-order mark: {exc.reason} "
+                f"at byte {exc.start}",
+                file=file,
+            ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -226,7 +233,7 @@ def _source(path_or_text: str | Path) -> tuple[str, str]:
         return "<text>", path_or_text
     path = Path(path_or_text)
     try:
-        return str(path), _decode(path.read_bytes())
+        return str(path), _decode(path.read_bytes(), str(path))
     except OSError as exc:
         raise CaptureTableError(f"cannot read: {exc.strerror or exc}", file=str(path)) from exc
 

@@ -133,7 +133,11 @@ def _read_upload(form: UploadForm) -> dict[str, Any] | None:
     if upload.size > MAX_UPLOAD:
         form.add_error("file", f"The file is larger than {MAX_UPLOAD // (1024 * 1024)} MB.")
         return None
-    text = _decode(upload.read())
+    try:
+        text = _decode(upload.read())
+    except UnicodeDecodeError as exc:  # a UTF-16 byte-order mark on bytes that are not
+        form.add_error("file", f"{name}: not UTF-16, though it starts with its mark: {exc.reason}")
+        return None
     if not text.endswith("\n"):
         text += "\n"  # the reader takes text with a newline as CSV, not as a path
     strata = form.cleaned_data["strata"].strip() or None
@@ -164,14 +168,13 @@ def report_page(request: HttpRequest) -> HttpResponse:
         if stored is not None:
             request.session[SESSION_KEY] = stored
             return HttpResponseRedirect(reverse("counting:report"))
-        context = {"form": form, "css": report.REPORT_CSS, "current": None}
+        context = {"form": form, "current": None}
         return render(request, "counting/report.html", context, status=400)
     current = _current(request)
     run = _run(current)
     context = {
         "form": UploadForm(),
         "fragment": report.render_report(current.tables, run.estimates, **_options(current, run)),
-        "css": report.REPORT_CSS,
         "current": current,
     }
     return render(request, "counting/report.html", context)

@@ -6,7 +6,10 @@ In every dossier, whatever the requester's clearance, such an identity appears o
 pseudonym: ``Protected witness P-4KQ7``. The code is ``P-`` and four Crockford base-32
 characters of HMAC-SHA256(key, uid); the key is a file under ``DADKHAH_HOME/keys/``,
 never in the database, so the same person has the same pseudonym in every dossier made
-from this installation, and nobody without the key can tell who it stands for.
+from this installation, and nobody without the key can tell who it stands for. The code
+and key are ``records.protected``'s: a person under witness protection (a
+``ProtectedIdentity``) carries the same pseudonym as its label everywhere else, and its
+real names, decrypted only here, are scrubbed from free text like the others.
 
 ``Protector.scrub`` replaces the protected strings (names, titles, identifiers) wherever
 they occur in free text, and ``protected_strings`` lists them, for the tests that scan
@@ -15,43 +18,26 @@ every dossier and bundle.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dadkhah.core import fieldcrypt
 from dadkhah.core.confidentiality import Level
 from dadkhah.records.models import Claim, Participation, Person, Source
+from dadkhah.records.protected import (
+    FIELDS,
+    KEY_FILE,
+    TABLE,
+    ProtectedIdentity,
+    field_keys,
+    pseudonym_code,
+    pseudonym_key,
+)
 
 __all__ = ["KEY_FILE", "Protector", "pseudonym_code", "pseudonym_key", "protected_strings"]
 
-KEY_FILE = "dossier-pseudonyms.key"
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _MIN_SCRUB = 4  # shorter strings (an initial, a given name alone) would scrub ordinary words
-
-
-def pseudonym_key(home: Path | None = None) -> bytes:
-    """The 32-byte HMAC key under ``DADKHAH_HOME/keys/``, created (mode 0600) on first use."""
-    from dadkhah.vault import keys
-
-    raw = keys.create_once(
-        keys.keys_dir(home) / KEY_FILE, lambda: base64.b64encode(secrets.token_bytes(32)) + b"\n"
-    )
-    key = base64.b64decode(raw.strip(), validate=True)
-    if len(key) != 32:
-        raise ValueError(f"{keys.keys_dir(home) / KEY_FILE} does not hold a 32-byte key")
-    return key
-
-
-def pseudonym_code(uid: str, key: bytes) -> str:
-    """``P-`` and four Crockford base-32 characters of HMAC-SHA256(key, uid)."""
-    digest = hmac.new(key, uid.encode("utf-8"), hashlib.sha256).digest()
-    number = int.from_bytes(digest[:4], "big")
-    chars = [_CROCKFORD[(number >> shift) & 31] for shift in (15, 10, 5, 0)]
-    return "P-" + "".join(chars)
 
 
 @dataclass
@@ -77,11 +63,27 @@ class Protector:
         witness_ids = set(
             Participation.objects.filter(role="witness").values_list("person_id", flat=True)
         )
+        # identities under witness protection (records.protected): the same pseudonyms, and
+        # their real names (decrypted here only) scrubbed from free text
+        identities = list(ProtectedIdentity.objects.select_related("person"))
+        for row in identities:
+            people[row.person_id] = row.person.uid
+            if row.kind == "witness":
+                witness_ids.add(row.person_id)
         for pk, uid in people.items():
             found.persons[uid] = pseudonym_code(uid, found.key)
             if pk in witness_ids:
                 found.witnesses.add(uid)
             found._add(uid, found.person_label(uid, "en"))
+        if identities:
+            keys = field_keys(home)
+            for row in identities:
+                for name in FIELDS[:2]:
+                    token = getattr(row, f"{name}_ct")
+                    if token:
+                        aad = fieldcrypt.aad(TABLE, name, row.person.uid)
+                        text = fieldcrypt.decrypt(keys, token, aad)
+                        found._add(text, found.person_label(row.person.uid, "en"))
         names = Claim.objects.filter(subject_kind="person", prop="name").values_list(
             "subject_id", "value", "confidentiality"
         )

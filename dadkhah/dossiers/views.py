@@ -13,7 +13,9 @@ from pathlib import Path
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from dadkhah.accounts import audit
 from dadkhah.accounts.roles import clearance_of
+from dadkhah.core.security import protect_document
 from dadkhah.dossiers.parts import DossierError
 from dadkhah.dossiers.render import make_dossier
 from dadkhah.records.views import is_staff, require
@@ -32,6 +34,9 @@ def dossier(request: HttpRequest, kind: str, uid: str) -> HttpResponse:
     lang = request.GET.get("lang", "both")
     dossier_kind = request.GET.get("kind") or None
     user = request.user.get_username()
+    reason = request.GET.get("reason", "")
+    if audit.needs_reason("dossier", clearance_of(request.user)) and not reason.strip():
+        return audit.ask_reason(request, "this dossier")  # it may hold restricted material
     with tempfile.TemporaryDirectory(prefix="dadkhah-dossier-") as tmp:
         out = Path(tmp) / f"{uid}.{fmt}"
         try:
@@ -54,8 +59,17 @@ def dossier(request: HttpRequest, kind: str, uid: str) -> HttpResponse:
                 raise Http404("No such record.") from None
             return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
         data = made.path.read_bytes()
+    audit.record(
+        request,
+        "dossier",
+        (kind, made.subject),
+        clearance_of(request.user),
+        reason,
+        detail=f"{made.kind} dossier ({fmt}), ledger entry {made.ledger_seq}",
+    )
     response = HttpResponse(data, content_type=_TYPES[fmt])
     disposition = "attachment" if fmt == "pdf" else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="dossier-{made.subject}.{fmt}"'
     response["X-Content-SHA256"] = made.content_hash
-    return response
+    # A standalone document with its own inline stylesheet: sandboxed, no script, no request.
+    return protect_document(response)

@@ -18,9 +18,9 @@ Every problem names the file, the line and the field (``Problem``). Fatal proble
 list unusable as a whole (an unreadable file, an unknown encoding, no header, no name or
 record_id column, a mapping naming a header the file lacks or one that repeats, a duplicated
 ``record_id``, an empty list); the others concern one row or one value: a malformed CSV row
-(unbalanced quotes, more fields than headers), a missing ``record_id`` or list name (the row is
-left out), a year, gender or death date that cannot be read (the value is emptied), a sheet
-after the first that holds cells (it is not read). With ``on_error="stop"`` any problem raises
+(unbalanced quotes, more fields than headers), a missing ``record_id`` or list name, or a value
+holding a NUL character (the row is left out), a year, gender or death date that cannot be read
+(the value is emptied), a sheet after the first that holds cells (it is not read). With ``on_error="stop"`` any problem raises
 ``ListError`` listing all of them, after the whole file has been read; with
 ``on_error="report"`` fatal problems still raise, and otherwise the records and the problems
 are returned. Nothing is dropped silently: every row read is a record or is named in a
@@ -787,6 +787,10 @@ def _records(
             else (" ".join(v for v in (row[i].strip() for i in pick) if v) or None)
             for pick in picks
         ]
+        if nul := [COLUMNS[i] for i, v in enumerate(values) if v is not None and "\x00" in v]:
+            why = "contains a NUL character (0x00): the row is left out"
+            problems.append(Problem(name, line, nul[0], why, False))
+            continue
         record_id = values[0]
         if record_id is None:
             problems.append(

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dadkhah.accounts import audit
 from dadkhah.accounts.roles import clearance_of
 from dadkhah.core.confidentiality import Level, can_see
 from dadkhah.core.errors import FieldError
@@ -94,17 +95,28 @@ def reject(contribution: Contribution, user: Any, reason: str) -> None:
         _decide(contribution, user, "rejected", reason.strip())
 
 
-def identity(contribution: Contribution, user: Any) -> dict[str, Any] | None:
-    """The contributor's name and contact, for an administrator; the reveal is recorded as
-    a ``view`` in the custody ledger. None when none was given."""
+def identity(
+    contribution: Contribution, user: Any, reason: str = "", by: Any = None
+) -> dict[str, Any] | None:
+    """The contributor's name and contact, for an administrator, with a reason; the reveal
+    is recorded in the audit trail (by ``by``, a request, or else ``user``) and so as a
+    ``view`` in the custody ledger. None when none was given."""
     if not can_see(clearance_of(user), Level.PROTECTED):
         raise DecisionError("only administrators may see a contributor's identity", "identity")
     item = contribution.identity_item
     if item is None:
         return None
-    services.record_view(
-        item, user.get_username(), f"reveal the contributor of {contribution.uid} for review"
-    )
+    try:
+        audit.record(
+            by or user,
+            "reveal",
+            item,
+            Level.PROTECTED,
+            reason,
+            detail=f"the contributor of {contribution.uid}",
+        )
+    except audit.AuditError as exc:
+        raise DecisionError(str(exc), "reveal_reason") from None
     with services.open_item(item) as handle:
         data: dict[str, Any] = json.loads(handle.read().decode("utf-8"))
     return data
@@ -159,7 +171,8 @@ def detail(request: HttpRequest, uid: str) -> HttpResponse:
             elif action == "reject":
                 reject(contribution, request.user, request.POST.get("reason", ""))
             elif action == "reveal":
-                revealed = identity(contribution, request.user)
+                reason = request.POST.get("reveal_reason", "")
+                revealed = identity(contribution, request.user, reason, request)
             else:
                 raise DecisionError(f"unknown action {action!r}", "action")
             if action != "reveal":

@@ -290,11 +290,12 @@ def inline_public_image(item: Any) -> HttpResponseBase:
     script, no subresource) and may be cached for an hour."""
     from django.http import FileResponse
 
+    from dadkhah.core.security import protect_file
     from dadkhah.vault import services
 
     response = FileResponse(services.open_item(item), content_type=item.mime)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'"
+    # Shown inline only when a raster image (or PDF); anything else is an attachment.
+    protect_file(response, item.mime, item.name, inline=True)
     response["Cache-Control"] = "public, max-age=3600"
     return response
 

@@ -28,7 +28,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
+from pydantic import field_validator
 
+from dadkhah.accounts import audit
 from dadkhah.accounts.auth import READ_AUTH, WRITE_AUTH
 from dadkhah.accounts.roles import can_edit, can_review, clearance_of, role_of
 from dadkhah.core.confidentiality import Level
@@ -78,7 +80,26 @@ class ErrorOut(Schema):
     errors: list[dict[str, Any]] | None = Field(None, description="Every validation error.")
 
 
-class PageQuery(Schema):
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_nul(v) for v in value)
+
+
+class InSchema(Schema):
+    """What callers send: no text may hold a NUL character (no database field can)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("contains a NUL character (0x00)")
+        return value
+
+
+class PageQuery(InSchema):
     q: str = Field("", description="Only records whose label (Latin or Persian) contains this.")
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0)
@@ -181,7 +202,7 @@ DETAIL_SCHEMAS: dict[str, type[RecordOut]] = {
 }
 
 
-class RecordIn(Schema):
+class RecordIn(InSchema):
     uid: str | None = Field(None, pattern=UID_PATTERN, max_length=64)
     confidentiality: LevelName = "internal"
     is_synthetic: bool = False
@@ -201,7 +222,7 @@ class ParticipationIn(RecordIn):
 CREATE_SCHEMAS: dict[str, type[RecordIn]] = {"post": PostIn, "participation": ParticipationIn}
 
 
-class CitationIn(Schema):
+class CitationIn(InSchema):
     source: str = Field(description="uid of the source.")
     page: str = ""
     paragraph: str = ""
@@ -214,7 +235,7 @@ class CitationAddIn(CitationIn):
     reason: str = ""
 
 
-class ClaimIn(Schema):
+class ClaimIn(InSchema):
     prop: str = Field(description="A property of this kind of record (vocab/properties.yaml).")
     value: str | dict[str, Any] = Field(
         description='Text ("Mordad 1367", "35.82, 50.99") or the JSON value.'
@@ -226,7 +247,7 @@ class ClaimIn(Schema):
     citations: list[CitationIn] = Field(default_factory=list, description="At least one.")
 
 
-class StatusIn(Schema):
+class StatusIn(InSchema):
     status: ClaimStatus
     reason: str = Field(description="Required: why the status changes.")
 
@@ -252,7 +273,7 @@ class SourcePage(Schema):
     items: list[SourceOut]
 
 
-class SourceIn(Schema):
+class SourceIn(InSchema):
     uid: str | None = Field(None, pattern=UID_PATTERN, max_length=64)
     kind: str = Field("publication", description="A term of the source_kind vocabulary.")
     title: str = Field(min_length=1, max_length=500)
@@ -291,7 +312,8 @@ class HistoryOut(Schema):
 
 
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 422: ErrorOut}
+# 400: a body that is not JSON; 422: one that does not fit the schema.
+WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 400: ErrorOut, 422: ErrorOut}
 # Reads accept a token, a session, or nobody (the empty requirement): public material only.
 OPTIONAL_AUTH: dict[str, Any] = {"security": [{"BearerToken": []}, {"DjangoSession": []}, {}]}
 
@@ -325,7 +347,15 @@ def _not_found(what: str, uid: str) -> HttpError:
     return HttpError(404, f"no {what} with id {uid!r}")
 
 
+def _findable(what: str, uid: str) -> str:
+    """``uid``, or 404 for one no record can have (and PostgreSQL cannot even compare)."""
+    if "\x00" in uid:
+        raise _not_found(what, uid)
+    return uid
+
+
 def _get_record(kind: str, uid: str, clearance: Level) -> Record:
+    uid = _findable(kind, uid)
     record = claims.visible_records(RECORD_MODELS[kind], clearance).filter(uid=uid).first()
     if record is None:
         raise _not_found(kind, uid)
@@ -427,7 +457,7 @@ def _record_out(record: Record, clearance: Level, lang: str = "en") -> dict[str,
 
 
 def _visible_claim(uid: str, clearance: Level) -> tuple[claims.ShownClaim, Record]:
-    found = claims.visible_claim(uid, clearance)
+    found = claims.visible_claim(_findable("claim", uid), clearance)
     if found is None:
         raise _not_found("claim", uid)
     return found
@@ -551,7 +581,7 @@ def _source_fields(payload: SourceIn) -> dict[str, Any]:
 
 @router.get(
     "/sources",
-    response={200: SourcePage, 401: ErrorOut},
+    response={200: SourcePage, 401: ErrorOut, 422: ErrorOut},
     auth=READ_AUTH,
     openapi_extra=OPTIONAL_AUTH,
     tags=["sources"],
@@ -562,7 +592,10 @@ def list_sources(request: HttpRequest, params: Query[PageQuery]) -> dict[str, An
     qs = Source.objects.visible_to(_clearance(request))
     if params.q.strip():
         qs = qs.filter(title__icontains=params.q.strip())
-    return _page(qs.order_by("title", "id"), params, _source_out)
+    page = _page(qs.order_by("title", "id"), params, _source_out)
+    levels = [row["confidentiality"] for row in page["items"]]
+    audit.view(request, ("sources", params.q.strip() or "*"), audit.highest(*levels))
+    return page
 
 
 @router.get(
@@ -575,9 +608,11 @@ def list_sources(request: HttpRequest, params: Query[PageQuery]) -> dict[str, An
     summary="One source",
 )
 def get_source(request: HttpRequest, uid: str) -> dict[str, Any]:
+    uid = _findable("source", uid)
     source = Source.objects.visible_to(_clearance(request)).filter(uid=uid).first()
     if source is None:
         raise _not_found("source", uid)
+    audit.view(request, source, source.confidentiality)
     return _source_out(source)
 
 
@@ -657,7 +692,7 @@ def _register(kind: str) -> None:
 
     @router.get(
         f"/{plural}",
-        response={200: RecordPage, 401: ErrorOut},
+        response={200: RecordPage, 401: ErrorOut, 422: ErrorOut},
         auth=READ_AUTH,
         openapi_extra=OPTIONAL_AUTH,
         tags=tags,
@@ -670,11 +705,14 @@ def _register(kind: str) -> None:
         q = params.q.strip()
         if q:
             qs = qs.filter(Q(label__icontains=q) | Q(label_fa__icontains=q))
-        return _page(qs.order_by(*model._meta.ordering), params, _summary)
+        page = _page(qs.order_by(*model._meta.ordering), params, _summary)
+        levels = [row["confidentiality"] for row in page["items"]]
+        audit.view(request, (plural, q or "*"), audit.highest(*levels), f"{len(levels)} listed")
+        return page
 
     @router.get(
         f"/{plural}/{{uid}}",
-        response={200: detail_schema, **ERRORS},
+        response={200: detail_schema, **ERRORS, 422: ErrorOut},  # 422: a bad lang
         auth=READ_AUTH,
         openapi_extra=OPTIONAL_AUTH,
         tags=tags,
@@ -684,7 +722,10 @@ def _register(kind: str) -> None:
     )
     def get_record(request: HttpRequest, uid: str, lang: Lang = "en") -> dict[str, Any]:
         clearance = _clearance(request)
-        return _record_out(_get_record(kind, uid, clearance), clearance, lang)
+        out = _record_out(_get_record(kind, uid, clearance), clearance, lang)
+        shown = [c["confidentiality"] for g in out["claims"] for c in g["claims"]]
+        audit.view(request, (kind, uid), audit.highest(out["confidentiality"], *shown))
+        return out
 
     @router.post(
         f"/{plural}",

@@ -216,6 +216,12 @@ def add_claim(
         clean = values.clean(spec, value)
     except ValueError as exc:
         raise RecordError(f"{spec.label()}: {exc}", prop) from None
+    if prop == "name" and isinstance(record, Person) and hasattr(record, "protected_identity"):
+        raise RecordError(
+            f"{spec.label()}: {record.uid}'s identity is protected; its names are kept "
+            "encrypted, not as claims",
+            prop,
+        )
     if spec.type == "ref":
         _check_ref(spec, clean, clearance)
     elif spec.type == "period_ref":
@@ -360,6 +366,12 @@ def project(record: Record) -> None:
         record.label, record.label_fa = _name_labels(by_prop.get("name", []))
         if not record.label and not record.label_fa:
             record.label = record.uid
+    if isinstance(record, Person):
+        from dadkhah.records.protected import pseudonym_of
+
+        shown = pseudonym_of(record)  # a protected identity: the pseudonym, never the name
+        if shown is not None:
+            record.label, record.label_fa = shown
     if isinstance(record, Place):
         record.place_type = _first(by_prop, "place_type") or ""
         geometry = _first(by_prop, "location")

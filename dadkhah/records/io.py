@@ -407,6 +407,21 @@ def _parse_citation(row: Row) -> dict[str, Any]:
     return {"id": _uid(row, required=False), "claim": _uid(row, "claim"), **_parse_cite(row)}
 
 
+def _refuse_nul(data: dict[str, Any]) -> None:
+    """No database text may hold a NUL character (PostgreSQL refuses it): name the field."""
+
+    def has_nul(value: Any) -> bool:
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, dict):
+            return any(has_nul(k) or has_nul(v) for k, v in value.items())
+        return isinstance(value, list) and any(has_nul(v) for v in value)
+
+    for name, value in data.items():
+        if has_nul(value):
+            raise RecordError("contains a NUL character (0x00); remove it", name)
+
+
 _PARSERS = {"source": _parse_source, "claim": _parse_claim, "citation": _parse_citation}
 _MODELS: dict[str, Any] = {**MODELS, "source": Source, "claim": Claim}
 
@@ -445,6 +460,7 @@ class _Importer:
                 )
                 continue
             try:
+                _refuse_nul(row.data)
                 row.parsed = _PARSERS.get(row.kind, _parse_record)(row)
                 parsed[row.kind].append(row)
             except RecordError as exc:

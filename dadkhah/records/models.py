@@ -269,3 +269,7 @@ class Citation(models.Model):
         if self.timestamp:
             parts.append(f"at {self.timestamp}")
         return ", ".join(parts)
+
+
+# Registered with the app here; defined next to the code that reads and writes it.
+from dadkhah.records.protected import ProtectedIdentity  # noqa: E402, F401

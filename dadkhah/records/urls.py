@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dadkhah.records import entry, views
+from dadkhah.records import entry, protected, views
 
 app_name = "records"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("records/claims/<slug:uid>/citations/", views.citation_add, name="citation_add"),
     path("records/claims/<slug:uid>/status/", views.claim_status, name="claim_status"),
     path("records/source/<slug:uid>/", views.source_detail, name="source"),
+    path("records/person/<slug:uid>/reveal/", protected.reveal_view, name="reveal"),
     path("records/<str:kind>/new/", entry.record_new, name="new"),
     path("records/<str:kind>/<slug:uid>/", views.record_detail, name="detail"),
     path("records/<str:kind>/<slug:uid>/history/", views.record_history, name="history"),

@@ -25,8 +25,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from dadkhah.accounts.roles import can_edit, can_review, clearance_of, role_of
-from dadkhah.core.confidentiality import Level, Role
+from dadkhah.accounts import audit
+from dadkhah.accounts.roles import STAFF_ROLES, can_edit, can_review, clearance_of, role_of
+from dadkhah.core.confidentiality import Level
 from dadkhah.core.dates import PartialDate, gregorian_to_sh
 from dadkhah.records import claims, history, values
 from dadkhah.records.claims import RecordError, ShownClaim, visible_records
@@ -80,7 +81,7 @@ def viewer_clearance(request: HttpRequest) -> Level:
 
 
 def is_staff(user: Any) -> bool:
-    return role_of(user) is not Role.PUBLIC
+    return role_of(user) in STAFF_ROLES
 
 
 def require(check: Callable[[Any], bool], what: str) -> Callable[..., Any]:
@@ -391,6 +392,9 @@ def _record_context(
         else [],
         "staff": is_staff(request.user),
         "mentions": _mentions(record, clearance) if is_staff(request.user) else [],
+        "may_reveal": isinstance(record, Person)
+        and clearance >= Level.PROTECTED
+        and hasattr(record, "protected_identity"),
     }
 
 
@@ -404,7 +408,12 @@ def _mentions(record: Record, clearance: Level) -> list[Any]:
 @require_GET
 def record_detail(request: HttpRequest, kind: str, uid: str) -> HttpResponse:
     record = _record_or_404(kind, viewer_clearance(request), uid=uid)
-    return render(request, "records/detail.html", _record_context(request, record))
+    context = _record_context(request, record)
+    # restricted or protected material shown to staff is recorded in the audit trail
+    shown = [v for g in context["groups"] for v in g.claims]
+    cited = [c.citation.source for v in shown for c in v.citations]
+    audit.view(request, record, audit.highest(record, *(v.claim for v in shown), *cited))
+    return render(request, "records/detail.html", context)
 
 
 def _claims_changed(request: HttpRequest, record: Record, anchor: str) -> HttpResponse:
@@ -641,4 +650,5 @@ def source_detail(request: HttpRequest, uid: str) -> HttpResponse:
         "reliability": _term("reliability", source.reliability),
         "staff": is_staff(request.user),
     }
+    audit.view(request, source, audit.highest(source, *(row["claim"] for row in rows)))
     return render(request, "records/source.html", context)

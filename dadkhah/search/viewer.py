@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dadkhah.accounts import audit
 from dadkhah.accounts.roles import can_edit, can_review, clearance_of
 from dadkhah.core.confidentiality import Level
 from dadkhah.records import claims
@@ -234,11 +235,9 @@ def _context(
 @require_GET
 @require(can_review, "use the evidence vault")
 def document(request: HttpRequest, uid: str) -> HttpResponse:
-    from dadkhah.vault import services as vault
-
     item = _item_or_404(request, uid)
     number = max(1, _number(request.GET.get("page"), 1))
-    vault.record_view(item, request.user.get_username(), f"read page {number} in the viewer")
+    audit.item_access(request, item, f"read page {number} in the viewer")  # restricted+: audited
     return render(request, "search/document.html", _context(request, item, number))
 
 
@@ -256,10 +255,12 @@ def page_image(request: HttpRequest, uid: str, number: int) -> HttpResponse:
         data, mime = _render_pdf_page(item, number), "image/png"
     else:
         raise Http404("This document has no image of that page.")
-    vault.record_view(item, request.user.get_username(), f"viewed page {number} as an image")
-    response = HttpResponse(data, content_type=mime)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    audit.item_access(request, item, f"viewed page {number} as an image")
+    from dadkhah.core.security import protect_file
+
+    response = protect_file(
+        HttpResponse(data, content_type=mime), mime, f"{item.name}-page-{number}", inline=True
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -395,10 +395,11 @@ def _pdf_date(raw: str) -> str:
 def _docx(source: Source, progress: Progress) -> Extraction:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import LxmlError
 
     try:
         document = docx.Document(_as_file(source))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError) as exc:
         raise ExtractionError(f"corrupt DOCX: {exc or type(exc).__name__}") from exc
     lines = [p.text for p in document.paragraphs]
     for table in document.tables:
@@ -443,7 +444,7 @@ def decode_text(data: bytes, declared: str = "") -> tuple[str, str]:
     if declared:
         try:
             return data.decode(declared), declared.lower()
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError):  # UnicodeError: codecs such as "undefined"
             pass
     sample = data[:4096]
     utf16 = _utf16_without_bom(sample)

@@ -64,6 +64,9 @@ EVENTS = (
     "transfer",
     "audit",
     "dossier",  # a case file generated from items (dadkhah.dossiers.evidence)
+    "campaign-delivery",  # a campaign's delivery package (dadkhah.campaign.delivery)
+    "campaign-invalidation",  # a bulk removal of signatures (dadkhah.campaign.abuse)
+    "security",  # a permission change, recorded in the audit trail (dadkhah.accounts.audit)
 )
 SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 LOCK_KEY = 0x646164_6B6C6564  # "dadkled": the PostgreSQL advisory lock of the ledger

@@ -94,9 +94,7 @@ class LedgerEntry(models.Model):
     """An append-only custody event. ``seq`` is the leaf index in the Merkle tree."""
 
     seq = models.BigIntegerField(unique=True)
-    event = models.CharField(
-        max_length=20
-    )  # ingest view download derive export annotate transfer audit
+    event = models.CharField(max_length=40)  # one of vault.ledger.EVENTS
     actor = models.CharField(max_length=200)
     purpose = models.TextField(blank=True)
     item_sha256 = models.CharField(max_length=71, blank=True, db_index=True)

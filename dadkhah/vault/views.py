@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import (
@@ -32,8 +33,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dadkhah.accounts import audit
 from dadkhah.accounts.roles import can_edit, can_review, clearance_of
 from dadkhah.core.confidentiality import Level
+from dadkhah.core.security import protect_file
 from dadkhah.records.views import require
 from dadkhah.vault import ledger, services
 from dadkhah.vault.ingest import Ingest
@@ -56,13 +59,6 @@ PAGE_SIZE = 50
 MAX_LISTED = 100  # items listed after an upload without the script
 HISTORY_SHOWN = 200
 INLINE_IMAGES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
-# Types a browser would run or render as a page: always sent as bytes, never as themselves.
-ACTIVE_TYPES = re.compile(
-    r"^(text/html|application/xhtml|image/svg|text/xml|application/xml|"
-    r"text/javascript|application/javascript)",
-    re.I,
-)
-SANDBOX_CSP = "default-src 'none'; img-src 'self'; sandbox"
 TERMINAL = ("done", "failed", "skipped")
 _PAGE_MARK = re.compile(r"^--- page (\d+) ---$", re.M)
 
@@ -180,6 +176,14 @@ def upload(request: HttpRequest) -> HttpResponse:
         files = request.FILES.getlist("files")
         if not files:
             form.add_error(None, "Choose at least one file.")
+        limit = settings.EVIDENCE_UPLOAD_MAX_BYTES
+        for upload in files:  # refused by name, before anything of this upload is kept
+            if (upload.size or 0) > limit:
+                form.add_error(
+                    None,
+                    f"{upload.name}: {upload.size:,} bytes, above the limit of {limit:,} bytes "
+                    "(DADKHAH_UPLOAD_MAX_MB); nothing of this upload was kept.",
+                )
         if form.is_valid():
             ingest = Ingest(
                 _actor(request),
@@ -302,7 +306,10 @@ def _history(item: Item) -> tuple[list[dict[str, Any]], int]:
     total = rows.count()
     latest = list(rows.order_by("-seq")[:HISTORY_SHOWN])
     latest.reverse()
-    shown = [{"entry": e, "about": names.get(e.item_sha256, "")} for e in latest]
+    why = audit.reasons(e.seq for e in latest if e.purpose.startswith("audit sha256:"))
+    shown = [
+        {"entry": e, "about": names.get(e.item_sha256, ""), "why": why.get(e.seq)} for e in latest
+    ]
     return shown, total - len(shown)
 
 
@@ -337,7 +344,7 @@ def _extraction_context(item: Item) -> dict[str, Any]:
 @require(can_review, "use the evidence vault")
 def item_detail(request: HttpRequest, uid: str) -> HttpResponse:
     item = _item_or_404(request, uid)
-    services.record_view(item, _actor(request), "opened the item page")
+    audit.item_access(request, item, "opened the item page")  # restricted+: audited
     clearance = clearance_of(request.user)
     derivatives = list(visible_items(clearance).filter(parent=item).order_by("derivation", "id"))
     parent = visible_items(clearance).filter(pk=item.parent_id).first() if item.parent_id else None
@@ -379,7 +386,7 @@ def extraction(request: HttpRequest, uid: str) -> HttpResponse:
     context = _extraction_context(item)
     context["can_edit"] = can_edit(request.user)
     if context["pages"]:
-        services.record_view(item, _actor(request), "read the extracted text")
+        audit.item_access(request, item, "read the extracted text")
     return render(request, "vault/partials/extraction.html", context)
 
 
@@ -397,9 +404,10 @@ def extract_again(request: HttpRequest, uid: str) -> HttpResponse:
 # ------------------------------------------------------------------ bytes out
 
 
-def _protect(response: HttpResponse) -> HttpResponse:
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = SANDBOX_CSP
+def _protect(response: HttpResponse, item: Item, *, inline: bool = False) -> HttpResponse:
+    """nosniff, a sandbox, an attachment unless a safe image is shown (core.security), and
+    no copy kept by caches or named in a Referer."""
+    protect_file(response, item.mime, item.name, inline=inline)
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -412,11 +420,9 @@ def preview(request: HttpRequest, uid: str) -> HttpResponse:
     item = _item_or_404(request, uid)
     if item.mime not in INLINE_IMAGES:
         raise Http404("This item has no inline preview.")
-    services.record_view(item, _actor(request), "previewed the image")
-    response = FileResponse(
-        services.open_item(item), content_type=item.mime, filename=item.name, as_attachment=False
-    )
-    return _protect(response)
+    audit.item_access(request, item, "previewed the image")
+    response = FileResponse(services.open_item(item), content_type=item.mime)
+    return _protect(response, item, inline=True)
 
 
 @require_http_methods(["GET", "POST"])
@@ -429,11 +435,6 @@ def download(request: HttpRequest, uid: str) -> HttpResponse:
     form = DownloadForm(request.POST)
     if not form.is_valid():
         return render(request, "vault/download.html", {"item": item, "form": form}, status=400)
-    services.record_download(item, _actor(request), form.cleaned_data["purpose"])
-    mime = item.mime or "application/octet-stream"
-    if ACTIVE_TYPES.match(mime):
-        mime = "application/octet-stream"
-    response = FileResponse(
-        services.open_item(item), content_type=mime, filename=item.name, as_attachment=True
-    )
-    return _protect(response)
+    audit.record(request, "download", item, item.confidentiality, form.cleaned_data["purpose"])
+    response = FileResponse(services.open_item(item), content_type=item.mime)
+    return _protect(response, item)

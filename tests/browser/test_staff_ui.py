@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.login import log_in as two_factor_log_in
 from tests.factories import PASSWORD, make_users
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,13 +19,7 @@ LATIN = "Reza Sakhtegi"
 
 
 def log_in(page: Any, base: str, username: str, shot: Any = None) -> None:
-    page.goto(f"{base}/accounts/login/")
-    if shot is not None:
-        shot("00-login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/records/")
+    two_factor_log_in(page, base, username, PASSWORD, shot=shot)
 
 
 def test_investigator_enters_a_case_and_a_reviewer_disputes_it(live_server, page, shot):

@@ -12,6 +12,7 @@ import pytest
 
 from dadkhah.vault import tasks
 from dadkhah.vault.models import Item
+from tests.browser.login import log_in as two_factor_log_in
 from tests.conftest import require_tool
 from tests.factories import PASSWORD, make_users
 from tests.vault import documents
@@ -30,11 +31,7 @@ DROP = """(files) => {
 
 
 def log_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/records/")
+    two_factor_log_in(page, base, username, PASSWORD)
 
 
 def test_investigator_drops_files_and_reads_the_extracted_text(

@@ -64,7 +64,7 @@ def test_protected_testimony_is_listed_but_never_bundled(demo, db, tmp_path):
     out = tmp_path / "family.html"
     result = run(
         "person", "person-syn-bahram-sadeghpour", "--format", "html", "--out", str(out),
-        "--level", "protected", "--lang", "fa",
+        "--level", "protected", "--lang", "fa", "--reason", "family file for the test",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     made = _json_line(result.output)

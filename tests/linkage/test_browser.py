@@ -36,13 +36,9 @@ def immediate() -> Any:
 
 
 def log_in(page: Any, base: str, username: str) -> None:
-    from tests.factories import PASSWORD
+    from tests.browser.login import log_in as two_factor_log_in
 
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/records/")
+    two_factor_log_in(page, base, username)
 
 
 def test_import_four_lists_run_review_and_make_people(

@@ -550,8 +550,26 @@ def test_worker_pool_scores_shuts_down_and_names_failures() -> None:
 
     with NamePool(2, min_pairs=10) as dying:
         dying(left, right)
-        os.kill(dying.pids()[0], signal.SIGKILL)
+        victim = dying.pids()[0]
+        os.kill(victim, signal.SIGKILL)
+        _wait_dead(victim)  # SIGKILL is delivered asynchronously
         with pytest.raises(NameScoringError, match="ended abruptly"):
             for _ in range(20):  # the pool notices the death on its next use
                 dying(left, right)
     assert not set(dying.pids()) & _children()
+
+
+def _wait_dead(pid: int, timeout: float = 10.0) -> None:
+    """Until the process is gone or a zombie (killed, not yet reaped by its parent)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                    return
+        except FileNotFoundError:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} still runs {timeout} s after SIGKILL")

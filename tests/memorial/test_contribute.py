@@ -398,7 +398,11 @@ def test_review_accept_and_reject_are_audited(
     )
     # an administrator reveals the identity; the reveal is a ledger entry
     views = LedgerEntry.objects.filter(event="view").count()
-    response = admin.post(f"{queue}{second.uid}/", {"action": "reveal"})
+    refused = admin.post(f"{queue}{second.uid}/", {"action": "reveal"})
+    assert refused.status_code == 400 and NAME not in refused.content.decode()  # no reason
+    response = admin.post(
+        f"{queue}{second.uid}/", {"action": "reveal", "reveal_reason": "to ask a follow-up"}
+    )
     assert response.status_code == 200 and NAME in response.content.decode()
     assert LedgerEntry.objects.filter(event="view").count() == views + 1
     # accepting published nothing

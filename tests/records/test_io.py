@@ -172,7 +172,9 @@ def test_case_round_trip_through_the_cli(tmp_path):
     path = tmp_path / "case.jsonl"
     runner = CliRunner()
     result = runner.invoke(
-        main, ["export", "case", "--format", "jsonl", "--level", "protected", "--out", str(path)]
+        main,
+        ["export", "case", "--format", "jsonl", "--level", "protected", "--out", str(path)]
+        + ["--reason", "round trip test"],
     )
     assert result.exit_code == 0, result.output
     kinds = [json.loads(line)["kind"] for line in path.read_text(encoding="utf-8").splitlines()]

@@ -941,6 +941,7 @@ def test_researchers_example_through_the_forms(users, tmp_path):
     path = tmp_path / "case.jsonl"
     runner = CliRunner()
     args = ["export", "case", "--format", "jsonl", "--level", "protected", "--out", str(path)]
+    args += ["--reason", "round trip test"]
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     wipe()

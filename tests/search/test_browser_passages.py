@@ -14,6 +14,7 @@ from dadkhah.core.confidentiality import Level
 from dadkhah.records.models import Citation
 from dadkhah.vault.models import Page
 from tests.browser import conftest as browser_fixtures
+from tests.browser.waiting import wait_until
 from tests.factories import PASSWORD, make_person, make_source, make_users
 from tests.vault import documents
 from tests.vault.factories_vault import make_item, use_home
@@ -51,11 +52,9 @@ SELECT = """(quote) => {
 
 
 def log_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/records/")
+    from tests.browser.login import log_in as two_factor_log_in
+
+    two_factor_log_in(page, base, username, PASSWORD)
 
 
 def test_select_a_passage_and_cite_it(live_server, page, shot, settings, tmp_path: Path) -> None:
@@ -72,13 +71,13 @@ def test_select_a_passage_and_cite_it(live_server, page, shot, settings, tmp_pat
     page.goto(f"{base}/search/documents/{item.uid}/?q=Gohardasht")
     image = page.get_by_role("img", name=f"Page 1 of {item.name}")
     image.wait_for()
-    page.wait_for_function("document.querySelector('.page-image img').naturalWidth > 0")
+    wait_until(page, "document.querySelector('.page-image img').naturalWidth > 0")
     assert page.locator("#page-text .hit").first.inner_text() == "Gohardasht"
     assert page.get_by_role("button", name="Cite as the source of a claim").is_disabled()
 
     page.evaluate(SELECT, QUOTE)
     page.get_by_label("Quote").wait_for()
-    page.wait_for_function("document.querySelector('#id_quote').value.length > 0")
+    wait_until(page, "document.querySelector('#id_quote').value.length > 0")
     assert page.get_by_label("Quote").input_value() == QUOTE
     page.get_by_label("Record").fill("person:person-kamrani")
     page.get_by_label("Property").fill("name")

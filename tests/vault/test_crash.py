@@ -224,7 +224,7 @@ def test_sigkill_at_random_points_leaves_nothing_half_done(tmp_path, capsys):
     assert final.state["repair"] == {"temp": [], "orphans": []}
     assert expected <= set(final.state["items"])
     verify = subprocess.run(
-        [sys.executable, "-m", "dadkhah.cli", "verify"],
+        [sys.executable, "-m", "dadkhah", "verify"],
         env=child_env(home),
         capture_output=True,
         text=True,

@@ -133,11 +133,16 @@ def test_download_needs_a_purpose_and_is_logged(users, items):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == b"A letter from Evin, summer 1367"
     entry = LedgerEntry.objects.get(event="download")
-    assert (entry.actor, entry.purpose, entry.item_sha256) == (
+    # an audit-trail entry: the ledger holds the hash of the entry, which holds the reason
+    from dadkhah.accounts.audit import AuditEntry
+
+    audited = AuditEntry.objects.get(ledger_seq=entry.seq)
+    assert (entry.actor, audited.reason, entry.item_sha256) == (
         "test-reviewer",
         "expert analysis for case file 12",
         letter.sha256,
     )
+    assert entry.purpose.startswith("audit sha256:") and "expert" not in entry.body
     history = client.get(letter.get_absolute_url()).content.decode()
     assert "expert analysis for case file 12" in history
 
