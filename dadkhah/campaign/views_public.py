@@ -45,14 +45,17 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _public(slug: str) -> Campaign:
-    campaign = (
-        Campaign.objects.filter(
-            slug=slug, state__in=[Campaign.State.PUBLISHED, Campaign.State.CLOSED]
-        )
-        .prefetch_related(Prefetch("texts", queryset=CampaignText.objects.order_by("language")))
-        .first()
+def _public(slug: str, texts: bool = True) -> Campaign:
+    """The published or closed campaign; with its texts unless ``texts`` is false (a
+    signature's POST reads them only to show the form again)."""
+    found = Campaign.objects.filter(
+        slug=slug, state__in=[Campaign.State.PUBLISHED, Campaign.State.CLOSED]
     )
+    if texts:
+        found = found.prefetch_related(
+            Prefetch("texts", queryset=CampaignText.objects.order_by("language"))
+        )
+    campaign = found.first()
     if campaign is None:
         raise Http404(_("There is no public campaign at this address."))
     return campaign
@@ -186,7 +189,7 @@ def _pow_message(exc: PowError) -> str:
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _public(slug)
+    campaign = _public(slug, texts=request.method != "POST")
     if request.method != "POST":
         problem = signing.open_problem(campaign)
         return _sign_page(request, campaign, None if problem else SignForm(), [])

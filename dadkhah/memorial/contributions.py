@@ -14,6 +14,7 @@ addresses for the rate limit's window only.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from django.conf import settings
@@ -135,6 +136,9 @@ class SpentChallenge(models.Model):
         return f"{self.scope}:{self.challenge[:12]}…"
 
 
+_last_purge: dict[str, float] = {}  # scope → time.monotonic() of its last purge
+
+
 class DbSpentStore:
     """``core.pow.SpentStore`` on the SpentChallenge table: safe across processes, since the
     unique constraint decides which of two concurrent spends wins."""
@@ -143,8 +147,15 @@ class DbSpentStore:
         self.scope = scope
         self.now = now
 
+    PURGE_EVERY = 60.0  # seconds between two deletions of expired answers, per process
+
     def spend(self, challenge: str, expires: datetime) -> bool:
-        SpentChallenge.objects.filter(scope=self.scope, expires_at__lt=self.now).delete()
+        moment = time.monotonic()
+        if moment - _last_purge.get(self.scope, -self.PURGE_EVERY) >= self.PURGE_EVERY:
+            # Expired answers can never be replayed (the check refuses them first), so
+            # deleting them is housekeeping: once a minute, not one more query per answer.
+            _last_purge[self.scope] = moment
+            SpentChallenge.objects.filter(scope=self.scope, expires_at__lt=self.now).delete()
         try:
             with transaction.atomic():
                 SpentChallenge.objects.create(
