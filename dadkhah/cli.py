@@ -273,23 +273,12 @@ def work(as_json: bool) -> None:
 )
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--email", default="")
-def createuser(username: str, role: str, password: str, email: str) -> None:
-    """Create a staff user with a role."""
-    setup()
-    from django.contrib.auth import get_user_model
+@click.pass_context
+def createuser(ctx: click.Context, username: str, role: str, password: str, email: str) -> None:
+    """Create a staff user with a role (the same as `dadkhah user create`)."""
+    from dadkhah.accounts.commands import create
 
-    from dadkhah.accounts.roles import set_role
-    from dadkhah.core.confidentiality import Role
-
-    user_model = get_user_model()
-    if user_model.objects.filter(username=username).exists():
-        fail(f"user {username!r} exists already")
-    user = user_model.objects.create_user(username=username, email=email, password=password)
-    if role == "administrator":
-        user.is_superuser = True
-        user.save(update_fields=["is_superuser"])
-    set_role(user, Role(role))
-    emit({"username": username, "role": role})
+    ctx.invoke(create, username=username, role=role, password=password, email=email)
 
 
 @main.command()
