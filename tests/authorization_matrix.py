@@ -3,7 +3,10 @@
 Every URL pattern of the site (the API's operations included) must have an entry here;
 ``tests/test_authorization.py`` requests each one as every role, against records at every
 level, and compares what happens with what is declared. A URL without an entry fails the
-test with its name, so a new page cannot slip in unreviewed.
+test with its name. Entries are rules by URL-name prefix, so a new URL in a known
+namespace gets that namespace's outcome; ``tests/authorization_urls.txt`` lists every URL
+that was reviewed, and a URL missing from it fails too, so a new page cannot slip in
+unreviewed.
 
 Outcomes:
 

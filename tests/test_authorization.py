@@ -79,6 +79,19 @@ def test_every_url_has_an_entry() -> None:
     assert missing == [], f"URLs without an entry in tests/authorization_matrix.py: {missing}"
 
 
+def test_every_url_was_reviewed() -> None:
+    """The prefix rules give a new URL an outcome by its namespace; this list makes sure
+    someone looked at that outcome. A URL added or removed fails until the list says so."""
+    listed = Path(__file__).with_name("authorization_urls.txt").read_text(encoding="utf-8")
+    reviewed = {line.strip() for line in listed.splitlines()} - {""}
+    reviewed = {key for key in reviewed if not key.startswith("#")}
+    new, gone = sorted(set(URLS) - reviewed), sorted(reviewed - set(URLS))
+    assert (new, gone) == ([], []), (
+        f"URLs not in tests/authorization_urls.txt (check their entry, then add them): {new}; "
+        f"listed but gone: {gone}"
+    )
+
+
 def test_every_override_and_rule_is_used() -> None:
     """A stale entry (a URL renamed or gone) is an error too."""
     stale = sorted(k for k in matrix.OVERRIDES if k not in URLS)
