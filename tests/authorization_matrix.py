@@ -180,6 +180,11 @@ OVERRIDES: dict[str, Entry] = {
     "password_change_done": Entry("signed_in"),
     "accounts:end_everywhere": Entry(None, "signed_in", post_ok=SIGNED_IN),
     "accounts:recovery_codes": Entry(None, "signed_in", post_ok=SIGNED_IN),
+    # Security keys: staff add them (JSON options by POST); the login step's options are
+    # asked by POST too, and refused (400) to an account without a key.
+    "accounts:security_key_add": Entry(S, S),
+    "accounts:security_key_options": Entry(None, S, post_ok=STAFF_FORMS),
+    "accounts:security_key_login_options": Entry(None, "signed_in", post_ok=SIGNED_IN),
     # The token is the administrator's: others' tokens do not exist for them.
     "accounts:revoke_token": Entry(
         None,

@@ -133,6 +133,7 @@ class SessionEpoch(models.Model):
         return cls.current(user_id)
 
 
-# The audit trail's table lives with its rules (accounts.audit); imported here so that
-# Django finds it.
+# The audit trail's table lives with its rules (accounts.audit), the security keys' with
+# theirs (accounts.webauthn); imported here so that Django finds them.
 from dadkhah.accounts.audit import AuditEntry  # noqa: E402, F401
+from dadkhah.accounts.webauthn import WebAuthnKey  # noqa: E402, F401

@@ -8,7 +8,8 @@ recovery codes are shown once when the first code checks out.
 
 ``session_verified(user)`` is the rule the middleware and the API apply: a staff account
 counts as logged in only once its session is verified; other accounts need no second factor.
-WebAuthn is not offered: no maintained WebAuthn package is installed.
+A security key (``accounts.webauthn``) is a second factor too: an account with one and no
+authenticator app logs in with the key (or a recovery code).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "RECOVERY_CODES",
     "confirm_enrolment",
     "current_code",
+    "has_authenticator",
     "has_confirmed_device",
     "new_recovery_codes",
     "pending_device",
@@ -58,8 +60,15 @@ def session_verified(user: Any) -> bool:
     return bool(callable(check) and check())
 
 
-def has_confirmed_device(user: Any) -> bool:
+def has_authenticator(user: Any) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def has_confirmed_device(user: Any) -> bool:
+    """An authenticator app or a security key: the login asks for it (rather than enrolment)."""
+    from dadkhah.accounts.webauthn import has_key
+
+    return has_authenticator(user) or has_key(user)
 
 
 def pending_device(user: Any) -> TOTPDevice:
@@ -139,10 +148,13 @@ def verify(user: Any, code: str) -> Any | None:
 
 def reset(user: Any) -> int:
     """Remove every second factor of the account (an administrator's reset after a lost
-    phone): the next login enrols a new authenticator. Returns the devices removed."""
+    phone, a lost key): the next login enrols a new authenticator. Returns the devices
+    removed."""
+    from dadkhah.accounts.webauthn import WebAuthnKey
+
     with transaction.atomic():
         removed = 0
-        for model in (TOTPDevice, StaticDevice):
+        for model in (TOTPDevice, StaticDevice, WebAuthnKey):
             devices = model.objects.filter(user=user)
             removed += devices.count()
             devices.delete()

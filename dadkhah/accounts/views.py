@@ -3,8 +3,9 @@
 ``/accounts/login/`` checks the password (django-axes counts failures and locks out); a
 staff account then goes to ``/accounts/two-factor/`` for its code, or to
 ``/accounts/two-factor/setup/`` to enrol an authenticator when it has none. The account page
-lists the second factors and API tokens, makes new recovery codes, issues and revokes
-tokens, changes the password and logs out everywhere.
+lists the second factors and API tokens, makes new recovery codes, adds security keys
+(WebAuthn, ``accounts.webauthn``), issues and revokes tokens, changes the password and logs
+out everywhere. A security key also answers the second step, instead of a code.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from dadkhah.accounts import sessions, twofactor
+from dadkhah.accounts import sessions, twofactor, webauthn
 from dadkhah.accounts.forms import CodeForm, TokenForm
 from dadkhah.accounts.models import ApiToken, TokenRoleError
 from dadkhah.accounts.roles import is_staff_account, role_of
@@ -38,6 +39,10 @@ __all__ = [
     "locked_out",
     "recovery_codes",
     "revoke_token",
+    "security_key_add",
+    "security_key_login",
+    "security_key_login_options",
+    "security_key_options",
     "verify",
 ]
 
@@ -111,7 +116,73 @@ def verify(request: HttpRequest) -> HttpResponse:
             "That code is not right, or was used already. Wait for the next code; after "
             "several wrong codes each new try must wait longer.",
         )
-    return render(request, "accounts/verify.html", {"form": form, "next": _next(request)})
+    return _verify_page(request, form)
+
+
+def _verify_page(
+    request: HttpRequest, form: CodeForm, key_error: str = "", status: int = 200
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "next": _next(request),
+        "security_key": webauthn.has_key(request.user),
+        "key_error": key_error,
+    }
+    return render(request, "accounts/verify.html", context, status=status)
+
+
+@login_required
+@require_POST
+def security_key_login_options(request: HttpRequest) -> HttpResponse:
+    """The challenge for the account's security keys (the second step, in JSON)."""
+    try:
+        options = webauthn.authentication_options(request, request.user)
+    except webauthn.SecurityKeyError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return HttpResponse(options, content_type="application/json")
+
+
+@login_required
+def security_key_login(request: HttpRequest) -> HttpResponse:
+    """The second step with a security key: the browser posts the signed challenge."""
+    if request.method != "POST":
+        return redirect(_with_next("accounts:verify", _next(request)))
+    try:
+        key = webauthn.authenticate(request, request.user, request.POST.get("credential", ""))
+    except webauthn.SecurityKeyError as exc:
+        return _verify_page(request, CodeForm(), key_error=str(exc), status=400)
+    otp_login(request, key)
+    return redirect(_next(request))
+
+
+@login_required
+@require_POST
+def security_key_options(request: HttpRequest) -> HttpResponse:
+    """The options to add a security key to the account (JSON)."""
+    if not is_staff_account(request.user):
+        return JsonResponse({"error": "Security keys are for staff accounts."}, status=403)
+    return HttpResponse(
+        webauthn.registration_options(request, request.user), content_type="application/json"
+    )
+
+
+@login_required
+def security_key_add(request: HttpRequest) -> HttpResponse:
+    """Add a security key: name it, touch it; the page's script posts the key's answer."""
+    if not is_staff_account(request.user):
+        return HttpResponse("Security keys are for staff accounts.", status=403)
+    error = ""
+    name = request.POST.get("name", "")
+    if request.method == "POST":
+        try:
+            key = webauthn.register(request, request.user, name, request.POST.get("credential", ""))
+        except webauthn.SecurityKeyError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, f"The security key {key.name!r} is added.")
+            return redirect("accounts:account")
+    context = {"name": name, "error": error, "max": webauthn.KEY_NAME_MAX}
+    return render(request, "accounts/webauthn_add.html", context, status=400 if error else 200)
 
 
 def enrol(request: HttpRequest) -> HttpResponse:
@@ -162,7 +233,11 @@ def account(request: HttpRequest) -> HttpResponse:
     context = {
         "account_role": role_of(user).value,
         "staff": is_staff_account(user),
-        "authenticator": twofactor.has_confirmed_device(user),
+        "authenticator": twofactor.has_authenticator(user),
+        "second_factor": twofactor.has_confirmed_device(user),
+        "security_keys": webauthn.WebAuthnKey.objects.filter(user=user).order_by(
+            "created_at", "id"
+        ),
         "recovery_left": twofactor.recovery_left(user),
         "tokens": ApiToken.objects.filter(user=user).order_by("-created_at", "-id"),
         "form": form,
@@ -174,6 +249,10 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def recovery_codes(request: HttpRequest) -> HttpResponse:
+    # The path is under two-factor/, which a password-only session may open: new codes
+    # need the second factor passed first.
+    if not twofactor.session_verified(request.user):
+        return redirect(_with_next("accounts:verify", reverse("accounts:account")))
     if not twofactor.has_confirmed_device(request.user):
         return redirect("accounts:enrol")
     codes = twofactor.new_recovery_codes(request.user)
