@@ -26,12 +26,10 @@ Since addresses are emptied 30 days after signing, a range matches younger signa
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import ipaddress
 import logging
-import secrets
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -115,23 +113,6 @@ class Verdict:
 # ------------------------------------------------------------------ keys and hashes
 
 
-def _key_file(name: str) -> bytes:
-    """A 32-byte key under DADKHAH_HOME/keys, created once with mode 0600 (never in the
-    database); read again only when the file changes."""
-    path = keys.keys_dir() / name
-    try:
-        stamp = path.stat()
-    except FileNotFoundError:
-        keys.create_once(path, lambda: base64.b64encode(secrets.token_bytes(32)) + b"\n")
-        stamp = path.stat()
-    return _read_key(str(path), stamp.st_mtime_ns, stamp.st_ino)
-
-
-@lru_cache(maxsize=16)
-def _read_key(path: str, _mtime: int, _inode: int) -> bytes:
-    return base64.b64decode(Path(path).read_bytes().strip(), validate=True)
-
-
 def _hmac(key: bytes, text: str) -> str:
     return hmac.new(key, text.encode("ascii"), hashlib.sha256).hexdigest()
 
@@ -171,7 +152,7 @@ def address_hashes(address: str | None) -> tuple[str, list[str]]:
     if parsed is None:
         logger.warning("campaign: an unreadable client address was ignored")
         return "", []
-    key = _key_file(ADDRESS_KEY_FILE)
+    key = keys.secret(ADDRESS_KEY_FILE)
     nets = [
         _network_hash(key, ipaddress.ip_network(f"{parsed}/{bits}", strict=False))
         for bits in LEVELS[parsed.version]
@@ -398,7 +379,7 @@ def pow_engine() -> ProofOfWork:
     """The campaign's proof of work: its own key, the memorial's difficulty and lifetime."""
     cfg = settings.CONFIG
     return ProofOfWork(
-        _key_file(POW_KEY_FILE),
+        keys.secret(POW_KEY_FILE),
         max_number=cfg.pow_max_number,
         ttl=timedelta(seconds=cfg.pow_ttl),
     )
@@ -463,7 +444,7 @@ def _parse_network(raw: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
 def _expand(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Match:
     """The hashes a range covers: the widest kept level inside it (/16 or /24; /48 or /64),
     or the exact addresses of a range narrower than the narrowest kept network."""
-    key = _key_file(ADDRESS_KEY_FILE)
+    key = keys.secret(ADDRESS_KEY_FILE)
     narrow_bits, wide_bits = LEVELS[network.version]
     max_bits = network.max_prefixlen
     if network.prefixlen <= wide_bits:

@@ -17,7 +17,6 @@ gets the same "thank you" page as a real submission, and nothing is stored.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import io
@@ -158,25 +157,17 @@ def limits() -> Limits:
     )
 
 
-def _secret(name: str) -> bytes:
-    """A 32-byte key under DADKHAH_HOME/keys, created once (never in the database)."""
-    raw = keys.create_once(
-        keys.keys_dir() / name, lambda: base64.b64encode(secrets.token_bytes(32)) + b"\n"
-    )
-    return base64.b64decode(raw.strip(), validate=True)
-
-
 def pow_engine() -> ProofOfWork:
     cfg = settings.CONFIG
     return ProofOfWork(
-        _secret(POW_KEY_FILE), max_number=cfg.pow_max_number, ttl=timedelta(seconds=cfg.pow_ttl)
+        keys.secret(POW_KEY_FILE), max_number=cfg.pow_max_number, ttl=timedelta(seconds=cfg.pow_ttl)
     )
 
 
 def address_key(request: HttpRequest) -> str:
     """The keyed hash of the client's address (REMOTE_ADDR); the address itself is not kept."""
     address = request.META.get("REMOTE_ADDR", "") or "unknown"
-    return hmac.new(_secret(ADDRESS_KEY_FILE), address.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(keys.secret(ADDRESS_KEY_FILE), address.encode(), hashlib.sha256).hexdigest()
 
 
 def purge(now: datetime, limit: Limits) -> tuple[int, int]:

@@ -18,6 +18,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 from dadkhah.vault.checkpoint import Signer, Verifier
@@ -120,3 +121,20 @@ def data_key(home: Path | None = None) -> bytes:
     if len(key) != 32:
         raise ValueError(f"{keys_dir(home) / DATA_KEY_FILE} does not hold a 32-byte key")
     return key
+
+
+def secret(name: str) -> bytes:
+    """A 32-byte key in ``keys_dir()/name``, created once with mode 0600 (never in the
+    database); read again only when the file changes (a new home, a restore)."""
+    path = keys_dir() / name
+    try:
+        stamp = path.stat()
+    except FileNotFoundError:
+        create_once(path, lambda: base64.b64encode(secrets.token_bytes(32)) + b"\n")
+        stamp = path.stat()
+    return _read_secret(str(path), stamp.st_mtime_ns, stamp.st_ino)
+
+
+@lru_cache(maxsize=16)
+def _read_secret(path: str, _mtime: int, _inode: int) -> bytes:
+    return base64.b64decode(Path(path).read_bytes().strip(), validate=True)

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -66,3 +67,22 @@ def shot(page: Any) -> Any:
         return path
 
     return take
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@pytest.fixture
+def offline(page: Any) -> list[str]:
+    """Abort every request that would leave loopback, and list them (it must stay empty)."""
+    attempted: list[str] = []
+
+    def route(request: Any) -> None:
+        if (urlparse(request.request.url).hostname or "") in LOOPBACK:
+            request.continue_()
+        else:
+            attempted.append(request.request.url)
+            request.abort()
+
+    page.route("**/*", route)
+    return attempted

@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
@@ -23,7 +22,6 @@ from tests.browser.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 EMAIL = "Browser.Signer+demo@Example.org"
 
 
@@ -56,22 +54,6 @@ def demo(live_server: Any, home: Path, settings: Any) -> Iterator[str]:
             yield live_server.url
     finally:
         HUEY.immediate = before
-
-
-@pytest.fixture
-def offline(page: Any) -> list[str]:
-    """Abort every request that would leave loopback, and list them (it must stay empty)."""
-    attempted: list[str] = []
-
-    def route(request: Any) -> None:
-        if (urlparse(request.request.url).hostname or "") in LOOPBACK:
-            request.continue_()
-        else:
-            attempted.append(request.request.url)
-            request.abort()
-
-    page.route("**/*", route)
-    return attempted
 
 
 def _signed(page: Any) -> int:

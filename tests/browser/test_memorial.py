@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -27,7 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 BAHRAM = "person-syn-bahram-sadeghpour"
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # The memorial's public pages (path after /<lang>/) and the name of their screenshot.
 PAGES = [
     ("", "home"),
@@ -58,22 +56,6 @@ def logins(live_server: Any, home: Path) -> dict[str, tuple[str, str]]:
 @pytest.fixture
 def demo(live_server: Any, logins: dict[str, tuple[str, str]]) -> Iterator[str]:
     yield live_server.url
-
-
-@pytest.fixture
-def offline(page: Any) -> list[str]:
-    """Abort every request that would leave loopback, and list them (it must stay empty)."""
-    attempted: list[str] = []
-
-    def route(request: Any) -> None:
-        if (urlparse(request.request.url).hostname or "") in LOOPBACK:
-            request.continue_()
-        else:
-            attempted.append(request.request.url)
-            request.abort()
-
-    page.route("**/*", route)
-    return attempted
 
 
 def _result_uids(page: Any) -> list[str]:
