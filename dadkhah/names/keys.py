@@ -25,28 +25,30 @@ A Latin word with "th" gets the deletion forms of two skeletons, "th" read as ث
 then ح/ه (``compiled.word_features``), so that Fathollah meets فتح‌الله and Othman عثمان.
 
 A name of two plain words, or of a title and two plain words (nearly every name of a list),
-takes a short path in ``match_keys`` (``split`` and ``_make`` inlined, the same keys); other
-names take ``_make``. The keys of each written name are made once and kept, in a bounded dict, as one string (keys
-separated by NUL characters): a string holds no references, so it costs the garbage collector
-nothing, however many names are kept. The parts of keys that depend on one token are made with
-the token (``Token.marked``), so the keys of a name of known words take three string
-operations.
+takes a short path in ``match_keys`` (``split`` and ``_make`` inlined, the same keys). It reads
+what blocking needs of each word as written (``tokens.plain_features``: the normalized word
+and its ``WordFeatures``) and makes no ``Token``: tokens are for comparison. Other names take
+``_make``. The keys of each written name are made once and kept, in a bounded dict, as one
+string (keys separated by NUL characters): a string holds no references, so it costs the
+garbage collector nothing, however many names are kept. The parts of keys that depend on one
+word are made with its features (``marked``), so the keys of a name of known words take three
+string operations.
 """
 
 from __future__ import annotations
 
+from dadkhah.names.compiled import WordFeatures
 from dadkhah.names.lexicon import lexicon
 from dadkhah.names.tokens import (
     _COMMAS,
-    _GIVEN,
-    _RAW,
     _SPECIAL,
-    _SURNAMES,
     _TOKENS_MAX,
+    JOINABLE,
+    PLAIN_WORDS,
     TOKENS,
     Token,
     known_compound,
-    plain_token,
+    plain_features,
     reset,
     split,
     title_key,
@@ -55,6 +57,7 @@ from dadkhah.names.tokens import (
 
 __all__ = ["match_keys"]
 
+_Word = tuple[str, WordFeatures]  # a plain word's text and features (``plain_features``)
 _MAX_TOKENS = 4  # tokens that make keys (the longest skeletons)
 
 _KEYS: dict[str, str] = {}  # name as written → its keys, joined by NUL
@@ -123,21 +126,22 @@ def _make(name: str) -> str:
     return keys
 
 
-def _after_title(parts: list[str]) -> tuple[Token | None, Token | None]:
-    """The tokens of the two plain words after a title in a name of three words (``parts``),
-    when the title is set aside and nothing else changes (``tokens._one_title``); else Nones."""
+def _after_title(parts: list[str]) -> tuple[_Word | None, _Word | None]:
+    """The records (``plain_features``) of the two plain words after a title in a name of
+    three words (``parts``), when the title is set aside and nothing else changes
+    (``tokens._one_title``); else Nones."""
     title = _SPECIAL[parts[0]]
     first, second = parts[1], parts[2]
     if first[-1] in _COMMAS or second[-1] in _COMMAS or title_key(title) is None:
         return None, None
-    a = _RAW.get(first) or plain_token(first)
+    a = PLAIN_WORDS.get(first) or plain_features(first)
     if a is None:
         return None, None
-    b = _RAW.get(second) or plain_token(second)
+    b = PLAIN_WORDS.get(second) or plain_features(second)
     if b is None:
         return None, None
     prefixes = lexicon().title_prefixes
-    if a.text in prefixes or b.text in prefixes or title + a.text in prefixes:
+    if a[0] in prefixes or b[0] in prefixes or title + a[0] in prefixes:
         return None, None
     return a, b
 
@@ -154,42 +158,42 @@ def match_keys(name: str) -> set[str]:
     if found is None:
         # A new name of two plain words, or of a title and two plain words, that make two
         # tokens with skeletons (nearly every name of a list): ``split`` and ``_make``
-        # inlined, with the same result. Other names take ``_make``.
+        # inlined, with the same result, from what blocking needs of each word (no token is
+        # made). Other names take ``_make``.
         parts = name.split()
         a = b = None
-        if len(TOKENS) < _TOKENS_MAX:
-            if len(parts) == 2:
-                head, tail = parts
-                a = _RAW.get(head)
-                if a is None and head[-1] in _COMMAS:
-                    if len(head) > 1 and tail[-1] not in _COMMAS:
-                        # "Family, Given": the tokens of "Given Family"
-                        a = _RAW.get(tail) or plain_token(tail)
-                        b = _RAW.get(head[:-1]) or plain_token(head[:-1])
-                else:
-                    if a is None:
-                        a = plain_token(head)
-                    if a is not None:
-                        b = _RAW.get(tail) or plain_token(tail)
-            elif len(parts) == 3 and parts[0] in _SPECIAL:
-                a, b = _after_title(parts)
-        if b is not None and a is not None and a.skeleton and b.skeleton:
-            if a.persian or b.persian:
-                joined = a.text + b.text
-                single = joined in _GIVEN or joined in _SURNAMES
+        if len(parts) == 2:
+            head, tail = parts
+            a = PLAIN_WORDS.get(head)
+            if a is None and head[-1] in _COMMAS:
+                if len(head) > 1 and tail[-1] not in _COMMAS:
+                    # "Family, Given": the tokens of "Given Family"
+                    a = PLAIN_WORDS.get(tail) or plain_features(tail)
+                    b = PLAIN_WORDS.get(head[:-1]) or plain_features(head[:-1])
             else:
-                single = not a.starts.isdisjoint(b.ends) and known_compound(a.text + b.text)
-            if not single:
-                if a.short_marked or b.short_marked:
-                    found = f"c:{a.skeleton}{b.skeleton}{_two(a, b)}"
+                if a is None:
+                    a = plain_features(head)
+                if a is not None:
+                    b = PLAIN_WORDS.get(tail) or plain_features(tail)
+        elif len(parts) == 3 and parts[0] in _SPECIAL:
+            a, b = _after_title(parts)
+        if b is not None and a is not None:
+            ta, (pa, sa, starts, _, _, _, ma, sma, mka) = a
+            tb, (pb, sb, _, ends, _, _, mb, smb, mkb) = b
+            if sa and sb:
+                if pa or pb:
+                    single = ta + tb in JOINABLE
                 else:
-                    found = (
-                        f"c:{a.skeleton}{b.skeleton}{a.marked.replace(_MARK, b.marker)}"
-                        f"{b.marked.replace(_MARK, a.marker)}"
-                    )
-                if len(_KEYS) >= _KEYS_MAX:
-                    _KEYS.clear()
-                _KEYS[name] = found
-                return set(found.split("\x00"))
+                    single = not starts.isdisjoint(ends) and known_compound(ta + tb)
+                if not single:
+                    found = f"c:{sa}{sb}{ma.replace(_MARK, mkb)}{mb.replace(_MARK, mka)}"
+                    if sma:
+                        found += sma.replace(_MARK, sb)
+                    if smb:
+                        found += smb.replace(_MARK, sa)
+                    if len(_KEYS) >= _KEYS_MAX:
+                        _KEYS.clear()
+                    _KEYS[name] = found
+                    return set(found.split("\x00"))
         found = _make(name)
     return set(found.split("\x00")) if found else set()

@@ -169,6 +169,7 @@ _TOKENS_MAX = 1 << 19
 # the lexicon's Persian given names and surnames (filled with the first token, with _FEATURES)
 _GIVEN: set[str] = set()
 _SURNAMES: set[str] = set()
+JOINABLE: set[str] = set()  # both: two Persian words joined that make one token
 
 
 def _load() -> None:
@@ -184,6 +185,7 @@ def _load() -> None:
     _SKELETON_PARTS.update(found.parts)
     _GIVEN.update(found.lexicon.given)
     _SURNAMES.update(found.lexicon.surnames)
+    JOINABLE.update(_GIVEN, _SURNAMES)
 
 
 def token(text: str) -> Token:
@@ -411,13 +413,16 @@ def parse(name: str) -> ParsedName:
 _RAW: dict[str, Token] = {}  # a plain word as written → its token
 _SPECIAL: dict[str, str] = {}  # a plain word as written → the word, when bound or in a title
 _NOT_PLAIN: set[str] = set()  # words as written that need the general path
+#: a plain word as written → its normalized text and blocking features (``plain_features``)
+PLAIN_WORDS: dict[str, tuple[str, WordFeatures]] = {}
 _RAW_MAX = 1 << 20
 _COMMAS = (",", "،", "٬")  # what ``normalize`` reads as a comma, typed at the end of a word
 
 
-def plain_token(word: str) -> Token | None:
-    """The token of a word as written, when the word is plain and is neither a bound part nor
-    in a title (it then needs no rule of ``_words``); else None."""
+def plain_features(word: str) -> tuple[str, WordFeatures] | None:
+    """The normalized text and the blocking features of a word as written, when the word is
+    plain and is neither a bound part nor in a title (it then needs no rule of ``_words``);
+    else None. ``match_keys`` needs no more of a word than this, and makes no token."""
     if word in _NOT_PLAIN or word in _SPECIAL:
         return None
     # ASCII letters only (most Latin words): ``plain_word`` lower-cases them, nothing more
@@ -436,9 +441,32 @@ def plain_token(word: str) -> Token | None:
             _SPECIAL.clear()
         _SPECIAL[word] = normalized
         return None
+    features = _FEATURES.get(normalized)
+    if features is None:
+        if not _GIVEN:
+            _load()
+            return plain_features(word)
+        features = word_features(normalized, lexicon(), _SKELETON_PARTS)
+    if len(PLAIN_WORDS) >= _RAW_MAX:
+        PLAIN_WORDS.clear()
+    found = PLAIN_WORDS[word] = (normalized, features)
+    return found
+
+
+def plain_token(word: str) -> Token | None:
+    """The token of a word as written, when the word is plain and is neither a bound part nor
+    in a title (``plain_features``); else None."""
+    record = PLAIN_WORDS.get(word) or plain_features(word)
+    if record is None:
+        return None
+    text, features = record
+    found = _BY_TEXT.get(text)
+    if found is None:
+        found = _BY_TEXT[text] = Token(text, len(TOKENS), features)
+        TOKENS.append(found)
     if len(_RAW) >= _RAW_MAX:
         _RAW.clear()
-    found = _RAW[word] = _BY_TEXT.get(normalized) or token(normalized)
+    _RAW[word] = found
     return found
 
 
@@ -590,6 +618,7 @@ def reset() -> None:
     TOKENS.clear()
     _BY_TEXT.clear()
     _RAW.clear()
+    PLAIN_WORDS.clear()
     _SPECIAL.clear()
     _NOT_PLAIN.clear()
     _SKELETON_PARTS.clear()
