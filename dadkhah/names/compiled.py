@@ -65,13 +65,11 @@ _SOURCES = ("compiled.py", "lexicon.py", "normalization.py", "spelling.py")
 _PREFIX = "names-"
 _SUFFIX = ".marshal"
 
-#: (persian, skeleton, starts, ends, deletions, short deletions, marked, short marked, marker):
-#: the fields of ``tokens.Token`` that blocking reads; see there.
-WordFeatures = tuple[
-    bool, str, frozenset[int], frozenset[int], tuple[str, ...], tuple[str, ...], str, str, str
-]
-# (deletions, short deletions, marked, short marked, marker): what depends only on a skeleton
-SkeletonParts = tuple[tuple[str, ...], tuple[str, ...], str, str, str]
+#: (persian, skeleton, starts, ends, marked, short marked, marker): the fields of
+#: ``tokens.Token`` that blocking reads; see there.
+WordFeatures = tuple[bool, str, frozenset[int], frozenset[int], str, str, str]
+# (marked, short marked, marker): what depends only on a skeleton
+SkeletonParts = tuple[str, str, str]
 
 _NONE: frozenset[int] = frozenset()
 
@@ -111,13 +109,14 @@ def skeleton_parts(skel: str, split: str | None = None) -> SkeletonParts:
     if split is not None:
         found |= _forms(split)
     forms = sorted(found)
-    deletions = tuple(["d:" + f + "|" for f in forms if len(f) > 1])
-    short = tuple(["d:" + f + "|" for f in forms if len(f) <= 1])
+    if len(skel) > 3 and (split is None or len(split) > 3):
+        # a deletion leaves two consonants or more (at most two go, where neighbours meet)
+        return ("\x00d:" + "|\x01\x00d:".join(forms) + "|\x01", "", _marker(skel))
+    long = [f for f in forms if len(f) > 1]
+    short = [f for f in forms if len(f) <= 1]
     return (
-        deletions,
-        short,
-        "\x00" + "\x01\x00".join(deletions) + "\x01" if deletions else "",
-        "\x00" + "\x01\x00".join(short) + "\x01" if short else "",
+        "\x00d:" + "|\x01\x00d:".join(long) + "|\x01" if long else "",
+        "\x00d:" + "|\x01\x00d:".join(short) + "|\x01" if short else "",
         _marker(skel),
     )
 

@@ -80,7 +80,8 @@ def _keys(tokens: list[Token]) -> str:
     whole = "c:" + "".join(t.skeleton for t in tokens)
     if len(tokens) == 1:
         only = tokens[0]
-        return "\x00".join([whole, *(f[:-1] for f in only.deletions + only.short_deletions)])
+        # the forms of its skeleton, each without the mark of another token: "d:<form>"
+        return whole + (only.marked + only.short_marked).replace("|\x01", "")
     if len(tokens) == 2:
         return whole + _two(tokens[0], tokens[1])
     ranked = sorted(tokens, key=lambda t: -len(t.skeleton))[:_MAX_TOKENS]
@@ -178,8 +179,8 @@ def match_keys(name: str) -> set[str]:
         elif len(parts) == 3 and parts[0] in _SPECIAL:
             a, b = _after_title(parts)
         if b is not None and a is not None:
-            ta, (pa, sa, starts, _, _, _, ma, sma, mka) = a
-            tb, (pb, sb, _, ends, _, _, mb, smb, mkb) = b
+            ta, (pa, sa, starts, _, ma, sma, mka) = a
+            tb, (pb, sb, _, ends, mb, smb, mkb) = b
             if sa and sb:
                 if pa or pb:
                     single = ta + tb in JOINABLE

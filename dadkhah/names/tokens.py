@@ -98,8 +98,6 @@ class Token:
         "text",
         "marked",
         "short_marked",
-        "deletions",
-        "short_deletions",
         # comparison
         "row",
         "ready",
@@ -120,12 +118,10 @@ class Token:
     serial: int  # ``TOKENS[serial] is self``
     text: str
     # blocking-key parts (see keys.py): "d:" + the skeleton or a form of it with one consonant
-    # deleted + "|", for forms of two consonants or more (``deletions``) and for shorter forms;
-    # and the same, each after a NUL and before a SOH (where the other token's mark goes)
+    # deleted + "|", each after a NUL and before a SOH (where the other token's mark goes), for
+    # forms of two consonants or more (``marked``) and for shorter forms
     marked: str
     short_marked: str
-    deletions: tuple[str, ...]
-    short_deletions: tuple[str, ...]
     row: dict[int, PairScore]  # scores against other tokens, by their serial (compare.py)
     ready: bool
     latin: str  # a Latin spelling: the word itself, the lexicon's first, or a romanization
@@ -142,8 +138,6 @@ class Token:
             self.skeleton,
             self.starts,
             self.ends,
-            self.deletions,
-            self.short_deletions,
             self.marked,
             self.short_marked,
             self.marker,

@@ -24,8 +24,7 @@ from dadkhah.names.lexicon import DATA, Lexicon, lexicon
 from dadkhah.names.tokens import reset, token
 
 _FIELDS = (  # the order of ``WordFeatures``
-    *("persian", "skeleton", "starts", "ends", "deletions", "short_deletions"),
-    *("marked", "short_marked", "marker"),
+    *("persian", "skeleton", "starts", "ends", "marked", "short_marked", "marker"),
 )
 
 NAMES = [
