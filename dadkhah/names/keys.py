@@ -24,8 +24,10 @@ its deletion forms.
 A Latin word with "th" gets the deletion forms of two skeletons, "th" read as ث and as ت/ط
 then ح/ه (``compiled.word_features``), so that Fathollah meets فتح‌الله and Othman عثمان.
 
-A name of two plain words, or of a title and two plain words (nearly every name of a list),
-takes a short path in ``match_keys`` (``split`` and ``_make`` inlined, the same keys). It reads
+A name of two plain words, or of three words that make two tokens (a title and two plain
+words, "Title Family, Given", a bound part that joins the word before: قطب زاده, or two words
+the lexicon knows joined: Mohammad Reza), nearly every name of a list, takes a short path in
+``match_keys`` (``split`` and ``_make`` inlined, the same keys). It reads
 what blocking needs of each word as written (``tokens.plain_features``: the normalized word
 and its ``WordFeatures``) and makes no ``Token``: tokens are for comparison. Other names take
 ``_make``. The keys of each written name are made once and kept, in a bounded dict, as one
@@ -40,6 +42,7 @@ from __future__ import annotations
 from dadkhah.names.compiled import WordFeatures
 from dadkhah.names.lexicon import lexicon
 from dadkhah.names.tokens import (
+    _BACKWARD,
     _COMMAS,
     _SPECIAL,
     _TOKENS_MAX,
@@ -47,6 +50,7 @@ from dadkhah.names.tokens import (
     PLAIN_WORDS,
     TOKENS,
     Token,
+    features_of,
     known_compound,
     plain_features,
     reset,
@@ -127,24 +131,80 @@ def _make(name: str) -> str:
     return keys
 
 
+def _plain(word: str) -> _Word | None:
+    return PLAIN_WORDS.get(word) or plain_features(word)
+
+
+def _joined(x: _Word, y: _Word) -> _Word | None:
+    """The record of two plain words joined, when the lexicon knows the joined word
+    (``tokens._known_join``); else None."""
+    text = x[0] + y[0]
+    if x[1][0] or y[1][0]:  # Persian
+        if text not in JOINABLE:
+            return None
+    elif x[1][2].isdisjoint(y[1][3]) or not known_compound(text):
+        return None
+    return text, features_of(text)
+
+
 def _after_title(parts: list[str]) -> tuple[_Word | None, _Word | None]:
-    """The records (``plain_features``) of the two plain words after a title in a name of
-    three words (``parts``), when the title is set aside and nothing else changes
-    (``tokens._one_title``); else Nones."""
+    """The records (``plain_features``) of the given name and the surname of a name of three
+    words (``parts``) that begins with a title, "Title Given Family" or "Title Family, Given",
+    when the title is set aside and nothing else changes (``tokens._one_title``); else Nones."""
     title = _SPECIAL[parts[0]]
     first, second = parts[1], parts[2]
-    if first[-1] in _COMMAS or second[-1] in _COMMAS or title_key(title) is None:
+    if second[-1] in _COMMAS or title_key(title) is None:
         return None, None
-    a = PLAIN_WORDS.get(first) or plain_features(first)
-    if a is None:
+    if first[-1] in _COMMAS:  # "Title Family, Given" reads "Given Title Family"
+        if len(first) == 1:
+            return None, None
+        a = _plain(second)
+        b = _plain(first[:-1])
+    else:
+        a = _plain(first)
+        b = _plain(second)
+    if a is None or b is None:
         return None, None
-    b = PLAIN_WORDS.get(second) or plain_features(second)
-    if b is None:
-        return None, None
+    after = b if first[-1] in _COMMAS else a  # the word after the title
     prefixes = lexicon().title_prefixes
-    if a[0] in prefixes or b[0] in prefixes or title + a[0] in prefixes:
+    if a[0] in prefixes or b[0] in prefixes or title + after[0] in prefixes:
         return None, None
     return a, b
+
+
+def _three(parts: list[str]) -> tuple[_Word | None, _Word | None]:
+    """The records of the two tokens of a name of three words (``parts``) with no title and
+    no comma, when they make two: two plain words the lexicon knows joined (Mohammad Reza
+    Lajevardi, علی آبادی), or a plain word followed by a bound part that joins it (قطب زاده,
+    روح الله, خامنه ای) (``tokens._merge``); else Nones."""
+    first, second, third = parts
+    x = _plain(first)
+    if x is None:
+        if first in _SPECIAL:
+            return _after_title(parts)
+        return None, None
+    y = _plain(second)
+    z = _plain(third)
+    if y is not None and z is not None:  # ``_join_known``
+        joined = _joined(x, y)
+        if joined is not None:
+            return (None, None) if _joined(joined, z) is not None else (joined, z)
+        joined = _joined(y, z)
+        return (x, joined) if joined is not None else (None, None)
+    # one bound part that joins the word before it, and is not a title (``_split``)
+    if y is None and z is not None:
+        bound, word = _SPECIAL.get(second), x
+    elif z is None and y is not None:
+        bound, word = _SPECIAL.get(third), y
+    else:
+        return None, None
+    if bound not in _BACKWARD or bound in lexicon().title_starts:
+        return None, None
+    text = word[0] + bound
+    left, right = ((text, features_of(text)), z) if word is x else (x, (text, features_of(text)))
+    if right is None or _joined(left, right) is not None:
+        return None, None
+    return left, right
 
 
 def match_keys(name: str) -> set[str]:
@@ -176,8 +236,8 @@ def match_keys(name: str) -> set[str]:
                     a = plain_features(head)
                 if a is not None:
                     b = PLAIN_WORDS.get(tail) or plain_features(tail)
-        elif len(parts) == 3 and parts[0] in _SPECIAL:
-            a, b = _after_title(parts)
+        elif len(parts) == 3:
+            a, b = _after_title(parts) if parts[0] in _SPECIAL else _three(parts)
         if b is not None and a is not None:
             ta, (pa, sa, starts, _, ma, sma, mka) = a
             tb, (pb, sb, _, ends, mb, smb, mkb) = b

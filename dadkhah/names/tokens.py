@@ -186,16 +186,21 @@ def token(text: str) -> Token:
     """The token of one normalized word (made once)."""
     found = _BY_TEXT.get(text)
     if found is None:
-        features = _FEATURES.get(text)
-        if features is None:
-            if not _GIVEN:
-                _load()
-                features = _FEATURES.get(text)
-            if features is None:
-                features = word_features(text, lexicon(), _SKELETON_PARTS)
-        found = _BY_TEXT[text] = Token(text, len(TOKENS), features)
+        found = _BY_TEXT[text] = Token(text, len(TOKENS), features_of(text))
         TOKENS.append(found)
     return found
+
+
+def features_of(text: str) -> WordFeatures:
+    """What blocking needs of one normalized word: the compiled lexicon's, or computed."""
+    features = _FEATURES.get(text)
+    if features is None:
+        if not _GIVEN:
+            _load()
+            features = _FEATURES.get(text)
+        if features is None:
+            features = word_features(text, lexicon(), _SKELETON_PARTS)
+    return features
 
 
 def prepare(tok: Token) -> Token:

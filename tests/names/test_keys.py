@@ -125,6 +125,7 @@ _WORDS = [
     *("Seyyed", "Haj", "سید", "حاج", "Hojjat-ol-Eslam", "Abdol", "Seyedali", "Rezaie,"),
     *("Hosesini", "Mohamad", "رضابی", "Hachemi", "X", "ع", "😀", "-"),
     *("کیا", "رستمی", "خانی", "تقی", "Hossein-Ali", "Husain", "Alizadeh"),  # known compounds
+    *("Ali,", "آبادي", "Nejad", "ol", "Lajevardi", "قطب"),
 ]
 written = st.lists(
     st.tuples(st.sampled_from(_WORDS), st.sampled_from([str, str.upper, str.lower])).map(
@@ -157,6 +158,11 @@ _PATHS = [
     *("Hojjat-ol-Eslam Ali Rezaei", "Ali Reza Rezaei", "Seyyed Ali", "Ali", "Omid Hosesini"),
     *("Ayatollah Olozma Rezaei", "Eng Ineer Karimi", "Ayatollah Olozma Karimi"),  # longer titles
     *("Eng Ineer Rezaei", "Seyyed Ali Karimi", "Haj Hossein Karimi", "Omid Karimi", "کیا رضایی"),
+    # three words that make two tokens: a bound part, a known join; a title before "Family,"
+    *("مصطفي قطب زاده", "روح الله جعفرپور", "علي خامنه اي", "قطب زاده علی", "زاده علی رضا"),
+    *("گاظم علي آبادي", "Mohammad Reza Lajevardi", "Ali Reza Zadeh", "Hossein Ali Zadeh"),
+    *("Ali Seyyed Rezaei", "Sayed Sarafi, Asghar", "HAJ DAVOUDPOUR, HENGAMEH", "Haj Ali, Reza"),
+    *("Seyyed Ali, Ali", "Haj Abdol, Reza", "Ali Zadeh, Reza", "علی الله زاده", "Ali Ol Reza"),
 ]
 
 
