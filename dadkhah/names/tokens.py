@@ -155,6 +155,7 @@ _FEATURES: dict[str, WordFeatures] = {}
 _PLAIN_KNOWN: set[str] = set()
 # ``compiled.skeleton_parts`` by skeleton: the lexicon's, and those of other words seen
 _SKELETON_PARTS: dict[str, SkeletonParts] = {}
+_PARTS_MAX = 1 << 18
 
 #: Every token made since the last ``reset``; a token's serial is its index.
 TOKENS: list[Token] = []
@@ -199,8 +200,17 @@ def features_of(text: str) -> WordFeatures:
             _load()
             features = _FEATURES.get(text)
         if features is None:
-            features = word_features(text, lexicon(), _SKELETON_PARTS)
+            features = _computed(text)
     return features
+
+
+def _computed(text: str) -> WordFeatures:
+    """``word_features`` of a word the lexicon does not list, the parts of keys of its skeleton
+    cached: at most ``_PARTS_MAX`` skeletons, the lexicon's kept when it is emptied."""
+    if len(_SKELETON_PARTS) >= _PARTS_MAX:
+        _SKELETON_PARTS.clear()
+        _SKELETON_PARTS.update(compiled().parts)
+    return word_features(text, lexicon(), _SKELETON_PARTS)
 
 
 def prepare(tok: Token) -> Token:
@@ -415,6 +425,7 @@ _NOT_PLAIN: set[str] = set()  # words as written that need the general path
 #: a plain word as written → its normalized text and blocking features (``plain_features``)
 PLAIN_WORDS: dict[str, tuple[str, WordFeatures]] = {}
 _RAW_MAX = 1 << 20
+_WORDS_MAX = 1 << 19  # PLAIN_WORDS: each holds the strings of its features (as a token does)
 _COMMAS = (",", "،", "٬")  # what ``normalize`` reads as a comma, typed at the end of a word
 
 
@@ -445,8 +456,8 @@ def plain_features(word: str) -> tuple[str, WordFeatures] | None:
         if not _GIVEN:
             _load()
             return plain_features(word)
-        features = word_features(normalized, lexicon(), _SKELETON_PARTS)
-    if len(PLAIN_WORDS) >= _RAW_MAX:
+        features = _computed(normalized)
+    if len(PLAIN_WORDS) >= _WORDS_MAX:
         PLAIN_WORDS.clear()
     found = PLAIN_WORDS[word] = (normalized, features)
     return found

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -178,3 +180,30 @@ def test_the_quick_path_gives_the_keys_of_the_general_one(names: list[str]) -> N
     clear_caches()
     general = [set(keys._make(name).split("\x00")) - {""} for name in names]
     assert quick == general
+
+
+def test_the_caches_stay_bounded_and_the_keys_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every cache of match_keys is emptied past its bound (here made small), and the keys made
+    # after that are those of an empty cache; seeded, so the names are the same each run
+    from dadkhah.names import tokens
+
+    monkeypatch.setattr(keys, "_KEYS_MAX", 50)
+    monkeypatch.setattr(tokens, "_WORDS_MAX", 40)
+    monkeypatch.setattr(tokens, "_RAW_MAX", 40)
+    match_keys("Ali Rezaei")  # the lexicon's tables are loaded with the first word
+    clear_caches()
+    lexicon_parts = len(tokens._SKELETON_PARTS)
+    monkeypatch.setattr(tokens, "_PARTS_MAX", lexicon_parts + 30)
+    rng = random.Random(4)
+    letters = "bdfghklmnprstvz"
+    names = [
+        " ".join("".join(rng.choice(letters) + "a" for _ in range(3)) for _ in range(2))
+        for _ in range(300)
+    ] + ["Seyyed Ali Rezaei", "Ali-Reza Karimi", "قطب زاده علی"] * 20
+    seen = [match_keys(name) for name in names]
+    assert len(keys._KEYS) <= 50
+    assert len(tokens.PLAIN_WORDS) <= 40
+    assert lexicon_parts <= len(tokens._SKELETON_PARTS) <= lexicon_parts + 30
+    for name, found in zip(names[::37], seen[::37], strict=True):
+        clear_caches()
+        assert match_keys(name) == found, name
