@@ -158,7 +158,8 @@ SETTINGS: tuple[Setting, ...] = (
         "DADKHAH_CAMPAIGN_CONFIRM_HOURS",
         "72",
         "Hours a campaign signer's emailed confirmation link stays valid. Signing again with "
-        "the same email sends a fresh link.",
+        "the same email sends a fresh link (at most one every 10 minutes, unless the last one "
+        "expired).",
     ),
     Setting(
         "campaign_package_days",

@@ -164,6 +164,11 @@ class Signature(models.Model):
     language = models.CharField(max_length=8, default="en")
     token_sha256 = models.CharField(max_length=64, null=True, blank=True, unique=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the last confirmation link, and the last "already signed" notice, were sent:
+    # signing again with someone's address sends them at most one link every few minutes
+    # and one notice a day (``signing._duplicate``), so the form cannot flood a mailbox.
+    linked_at = models.DateTimeField(null=True, blank=True)
+    noticed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     counted_at = models.DateTimeField(null=True, blank=True)

@@ -7,7 +7,7 @@
   fresh token (the token itself goes only into the confirmation email). One signature per
   normalized email per campaign: the database's unique constraint decides under
   concurrency; a duplicate is answered as a success — a pending one gets a fresh link, a
-  confirmed one a notice by email. A signature the abuse checks flag is stored as
+  confirmed one a notice by email (rationed: ``RESEND_INTERVAL``, ``NOTICE_INTERVAL``). A signature the abuse checks flag is stored as
   ``fraudulent`` and treated like any other as far as the signer can see.
 - :func:`confirm` validates with one ``UPDATE … WHERE token AND pending AND not expired``:
   the row count decides, so concurrent clicks validate once. The token's hash is kept
@@ -322,6 +322,7 @@ def submit(campaign: Campaign, data: SignData, address: str | None, lang: str = 
                 language=language,
                 token_sha256=digest,
                 token_expires_at=expires,
+                linked_at=now,
                 created_at=now,
                 ip_hash=ip_hash,
                 net_hashes=list(net_hashes),
@@ -333,12 +334,23 @@ def submit(campaign: Campaign, data: SignData, address: str | None, lang: str = 
     return _duplicate(campaign, email_normalized, language, now)
 
 
+#: At most one confirmation link per signature in this time, unless the last one expired…
+RESEND_INTERVAL = timedelta(minutes=10)
+#: …and at most one "you have already signed" notice in this time.
+NOTICE_INTERVAL = timedelta(hours=24)
+
+
 def _duplicate(
     campaign: Campaign, email_normalized: str, language: str, now: datetime
 ) -> Signature:
     """The email signed this campaign already: a fresh link while it is unconfirmed (the
     old one stops working), a notice once it is confirmed. The caller answers as for a
-    new signature."""
+    new signature.
+
+    Anyone can type someone else's address, so the emails are rationed: a fresh link only
+    when the last one has expired or is ``RESEND_INTERVAL`` old (until then the last link
+    stays valid and nothing is sent), a notice at most once per ``NOTICE_INTERVAL``.
+    """
     with transaction.atomic():
         existing = (
             Signature.objects.select_for_update()
@@ -352,13 +364,21 @@ def _duplicate(
             Signature.State.FRAUDULENT,
         )
         if unconfirmed:
-            token, digest, expires = _new_token(now)
-            existing.token_sha256 = digest
-            existing.token_expires_at = expires
-            existing.language = language
-            existing.save(update_fields=["token_sha256", "token_expires_at", "language"])
-            emails.confirmation(existing, token)
-        else:
+            expired = existing.token_expires_at is None or existing.token_expires_at <= now
+            recent = existing.linked_at is not None and now - existing.linked_at < RESEND_INTERVAL
+            if expired or not recent:
+                token, digest, expires = _new_token(now)
+                existing.token_sha256 = digest
+                existing.token_expires_at = expires
+                existing.linked_at = now
+                existing.language = language
+                existing.save(
+                    update_fields=["token_sha256", "token_expires_at", "linked_at", "language"]
+                )
+                emails.confirmation(existing, token)
+        elif existing.noticed_at is None or now - existing.noticed_at >= NOTICE_INTERVAL:
+            existing.noticed_at = now
+            existing.save(update_fields=["noticed_at"])
             emails.duplicate_notice(existing)
     return existing
 

@@ -222,6 +222,7 @@ def test_a_campaign_not_open_refuses(db: Any, fields: dict, message: str) -> Non
 
 def test_duplicate_of_a_pending_signature_sends_a_fresh_link(open_campaign: Campaign) -> None:
     first = submit(open_campaign, data("sara.example@gmail.com"), None)
+    Signature.objects.update(linked_at=timezone.now() - signing.RESEND_INTERVAL)
     again = submit(open_campaign, data("SaraExample+again@googlemail.com", name="Sara E."), None)
     assert again.pk == first.pk
     assert Signature.objects.count() == 1
@@ -232,6 +233,35 @@ def test_duplicate_of_a_pending_signature_sends_a_fresh_link(open_campaign: Camp
     assert row.name == "Sara Example (synthetic)"  # the first signature is kept
     assert confirm(old).outcome == "unknown"  # the fresh link replaced it
     assert confirm(new).outcome == "confirmed"
+
+
+def test_signing_again_soon_sends_nothing_and_the_first_link_still_works(
+    open_campaign: Campaign,
+) -> None:
+    # anyone can type someone else's address: at most one link every 10 minutes
+    submit(open_campaign, data(), None)
+    for _ in range(5):
+        submit(open_campaign, data(), None)
+    [token] = tokens_sent()
+    assert len(mail.outbox) == 1
+    almost = timezone.now() - signing.RESEND_INTERVAL + timedelta(seconds=30)
+    Signature.objects.update(linked_at=almost)
+    submit(open_campaign, data(), None)
+    assert len(mail.outbox) == 1
+    assert confirm(token).outcome == "confirmed"
+
+
+def test_notices_go_out_at_most_once_a_day(open_campaign: Campaign) -> None:
+    submit(open_campaign, data(), None)
+    [token] = tokens_sent()
+    assert confirm(token).outcome == "confirmed"
+    for _ in range(3):
+        submit(open_campaign, data(), None)
+    assert len(mail.outbox) == 2  # the link, one notice
+    Signature.objects.update(noticed_at=timezone.now() - signing.NOTICE_INTERVAL)
+    submit(open_campaign, data(), None)
+    assert len(mail.outbox) == 3
+    assert tokens_sent() == [token]
 
 
 def test_duplicate_of_a_confirmed_signature_sends_a_notice(open_campaign: Campaign) -> None:
