@@ -32,6 +32,7 @@ __all__ = [
     "InvalidDate",
     "PartialDate",
     "Precision",
+    "format_day",
     "gregorian_to_sh",
     "parse_partial_date",
     "sh_days_in_month",
@@ -371,6 +372,18 @@ class PartialDate:
 
 
 _TO_FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def format_day(d: datetime.date, lang: str = "en") -> str:
+    """A day as a reader of ``lang`` expects it: in Persian, the Solar Hijri date with
+    Persian digits; otherwise the Gregorian date.
+
+    >>> format_day(datetime.date(1988, 8, 14), "fa"), format_day(datetime.date(1988, 8, 14))
+    ('۲۳ مرداد ۱۳۶۷', '14 August 1988')
+    """
+    if lang.lower().startswith("fa"):
+        return _fmt_day(SH, d, "fa").translate(_TO_FA_DIGITS)
+    return _fmt_day(GR, d, "en")
 
 
 def _fmt_day(cal: Calendar, d: datetime.date, lg: str) -> str:

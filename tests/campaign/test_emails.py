@@ -24,9 +24,11 @@ from django.utils import timezone, translation
 from dadkhah.campaign import emails, mailsink, signing
 from dadkhah.campaign.models import Campaign, OrgSignature, Signature
 from dadkhah.config import SmtpTarget, smtp_target
+from dadkhah.core.dates import format_day
 from tests.campaign.conftest import make_campaign
 
 SITE = "http://testserver"
+FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 ADDRESS = "203.0.113.7"
 CONFIRM_LINK = re.compile(r"http://testserver(/(en|fa)/campaigns/confirm/([\w-]+)/)")
 ORG_LINK = re.compile(r"http://testserver(/(en|fa)/campaigns/organisations/confirm/([\w-]+)/)")
@@ -150,6 +152,11 @@ def test_confirmation_in_persian_is_right_to_left_with_a_persian_link(
     assert "دادخواست آزمایشی (ساختگی)" in message.subject
     assert "دادخواست آزمایشی (ساختگی)" in message.text
     assert "کمیسر عالی حقوق بشر سازمان ملل" in message.text  # the target, in Persian
+    expiry = signature.token_expires_at
+    assert expiry is not None
+    expiry = expiry.astimezone(UTC)  # the expiry in the Solar Hijri calendar, Persian digits
+    written = f"{format_day(expiry.date(), 'fa')}، {expiry:%H:%M}".translate(FA_DIGITS)
+    assert written in message.text and written in message.html
     match = _link(message)
     assert match.group(2) == "fa"
     page = client.get(match.group(1))

@@ -7,7 +7,7 @@ import dataclasses
 import html
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -224,6 +224,28 @@ def test_sign_confirm_and_count(client: Client, open_campaign: Campaign, lang: s
     detail = client.get(f"/{lang}/campaigns/{open_campaign.slug}/?fresh").content.decode()
     assert "Dara Example (synthetic)" in detail  # visibility=public
     assert (">۱<" if lang == "fa" else ">1<") in detail
+
+
+@pytest.mark.parametrize(
+    ("lang", "opened", "closes"),
+    [
+        ("en", "21 November 2026", "21 December 2026"),
+        ("fa", "۳۰ آبان ۱۴۰۵", "۳۰ آذر ۱۴۰۵"),  # Solar Hijri, Persian digits
+    ],
+)
+def test_dates_are_in_the_readers_calendar(
+    client: Client, db: Any, lang: str, opened: str, closes: str
+) -> None:
+    campaign = make_campaign(
+        "dated",
+        opens_at=datetime(2026, 11, 21, 9, tzinfo=UTC),
+        closes_at=datetime(2026, 12, 21, 9, tzinfo=UTC),
+    )
+    page = client.get(f"/{lang}/campaigns/{campaign.slug}/").content.decode()
+    assert f'<time datetime="2026-11-21T09:00:00+00:00">{opened}</time>' in page
+    assert f'<time datetime="2026-12-21T09:00:00+00:00">{closes}</time>' in page
+    if lang == "fa":
+        assert "November" not in page and "نوامبر" not in page
 
 
 def test_duplicate_and_new_look_the_same(client: Client, open_campaign: Campaign) -> None:

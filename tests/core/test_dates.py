@@ -545,3 +545,13 @@ def test_arbitrary_text_parses_or_raises_invalid_date(text: str) -> None:
     else:
         assert p.start <= p.end
         assert PartialDate.from_json(p.to_json()) == p
+
+
+def test_format_day_in_the_readers_calendar() -> None:
+    from dadkhah.core.dates import format_day
+
+    assert format_day(dt.date(1988, 7, 19), "fa") == "۲۸ تیر ۱۳۶۷"
+    assert format_day(dt.date(1988, 7, 19), "fa-ir") == "۲۸ تیر ۱۳۶۷"
+    assert format_day(dt.date(1988, 7, 19), "en") == "19 July 1988"
+    assert format_day(dt.date(2025, 3, 20), "fa") == "۳۰ اسفند ۱۴۰۳"  # a leap year's end
+    assert format_day(dt.date(2025, 3, 21), "fa") == "۱ فروردین ۱۴۰۴"

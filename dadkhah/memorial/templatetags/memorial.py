@@ -1,13 +1,16 @@
-"""Template tags of the public memorial: the language switch and the Synthetic notice."""
+"""Template tags of the public pages (memorial, campaigns): the language switch, the Synthetic
+notice, Persian digits, and dates in the reader's calendar."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
 from django import template
 from django.conf import settings
 from django.urls import translate_url
+from django.utils import timezone
 from django.utils.translation import get_language, get_language_info
 
 register = template.Library()
@@ -67,3 +70,34 @@ def in_lang(obj: Any, method: str) -> str:
     """``entry|in_lang:"name"`` calls ``entry.name(<current language>)``."""
     lang = "fa" if (get_language() or "").startswith("fa") else "en"
     return str(getattr(obj, method)(lang))
+
+
+def _language() -> str:
+    return "fa" if (get_language() or "").startswith("fa") else "en"
+
+
+@register.filter
+def day(value: datetime.date | datetime.datetime | None) -> str:
+    """``{{ when|day }}``: the day in the reader's calendar (``dates.format_day``): Solar
+    Hijri with Persian digits on Persian pages, Gregorian otherwise; a moment is taken in
+    the current time zone."""
+    from dadkhah.core.dates import format_day
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        value = value.date()
+    return format_day(value, _language())
+
+
+@register.filter
+def moment(value: datetime.datetime | None) -> str:
+    """``{{ when|moment }}``: the day (``day``) and the time, hours and minutes."""
+    if value is None or value == "":
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    time = f"{local:%H:%M}"
+    if _language() == "fa":
+        return f"{day(local)}، {time.translate(_FA_DIGITS)}"
+    return f"{day(local)}, {time}"
