@@ -233,6 +233,9 @@ class OrgSignature(models.Model):
     contact_email = models.CharField(max_length=254, null=True, blank=True)
     token_sha256 = models.CharField(max_length=64, null=True, blank=True, unique=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
+    linked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last confirmation link was sent."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(

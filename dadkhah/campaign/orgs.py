@@ -39,6 +39,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dadkhah.accounts.roles import role_of
+from dadkhah.campaign import signing
 from dadkhah.campaign.models import Campaign, OrgSignature
 from dadkhah.campaign.signing import SignError, clean_country, open_problem, token_hash
 from dadkhah.core.confidentiality import Role
@@ -291,6 +292,18 @@ def _clean(data: OrgData) -> dict[str, Any]:
 # ------------------------------------------------------------------ signing
 
 
+def _linked_recently(org: OrgSignature, moment: datetime) -> bool:
+    """Whether the last link went out less than ``signing.RESEND_INTERVAL`` ago and still
+    works: anyone can type an organisation's address, so submitting again then changes
+    nothing and sends nothing."""
+    expired = org.token_expires_at is None or org.token_expires_at <= moment
+    return (
+        not expired
+        and org.linked_at is not None
+        and moment - org.linked_at < signing.RESEND_INTERVAL
+    )
+
+
 def submit_org(
     campaign: Campaign, data: OrgData, lang: str, now: datetime | None = None
 ) -> OrgSignature:
@@ -320,6 +333,7 @@ def submit_org(
                         campaign=campaign,
                         token_sha256=digest,
                         token_expires_at=expires,
+                        linked_at=moment,
                         created_at=moment,
                         **fields,
                     )
@@ -329,10 +343,13 @@ def submit_org(
                 )
                 if org.state != OrgSignature.State.PENDING:
                     return org  # the same screen; nothing changes
+                if _linked_recently(org, moment):
+                    return org  # the last link still works; the contact is not flooded
                 for key, value in fields.items():
                     setattr(org, key, value)
                 org.token_sha256 = digest
                 org.token_expires_at = expires
+                org.linked_at = moment
                 org._change_reason = "submitted again while pending: fresh link"  # type: ignore[attr-defined]
                 org.save()
             from dadkhah.campaign import emails

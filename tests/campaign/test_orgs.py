@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone, translation
 
-from dadkhah.campaign import orgs
+from dadkhah.campaign import orgs, signing
 from dadkhah.campaign.models import Campaign, OrgSignature
 from dadkhah.campaign.orgs import OrgData, OrgError, confirm_org, decide, submit_org
 from dadkhah.core.pow import Challenge, solve
@@ -215,6 +215,7 @@ def test_duplicate_domain_pending_is_replaced_with_a_fresh_link(
     statement: Campaign, django_capture_on_commit_callbacks: Any
 ) -> None:
     first = submit(statement, django_capture_on_commit_callbacks)
+    OrgSignature.objects.update(linked_at=timezone.now() - signing.RESEND_INTERVAL)
     second = submit(
         statement,
         django_capture_on_commit_callbacks,
@@ -227,6 +228,18 @@ def test_duplicate_domain_pending_is_replaced_with_a_fresh_link(
     assert confirm_org(old).outcome == "unknown"
     assert confirm_org(new).outcome == "confirmed"
     assert mail.outbox[1].to == ["office@synthetic-rights.example.org"]
+
+
+def test_submitting_again_soon_changes_nothing_and_sends_nothing(
+    statement: Campaign, django_capture_on_commit_callbacks: Any
+) -> None:
+    # anyone can type an organisation's address: at most one link every 10 minutes
+    submit(statement, django_capture_on_commit_callbacks)
+    for _ in range(3):
+        submit(statement, django_capture_on_commit_callbacks, name="Flood (synthetic)")
+    [token] = tokens_sent()
+    assert OrgSignature.objects.get().name == "Synthetic Rights Watch"
+    assert confirm_org(token).outcome == "confirmed"
 
 
 def test_duplicate_after_confirmation_changes_nothing_and_sends_nothing(
