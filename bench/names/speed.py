@@ -7,6 +7,9 @@ names: in Persian (Arabic letter forms, a dropped non-joiner, family name first)
 (any of the lexicon's spellings, "Family, Given", upper case), with titles and typos
 (``evalset.py`` writes them). Every run prints its seed.
 
+Before the timings, a list of yet another seed (printed) is keyed and forgotten, so that no
+timing pays the process's first growth of its heap; the fresh-process rows include it.
+
 What is timed, in one process and one thread: CPU time (``time.process_time``, which a busy
 machine distorts least) and wall-clock time. Each timing is repeated ``--repeat`` times from the
 same cache state; the table gives the median and the best.
