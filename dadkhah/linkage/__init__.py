@@ -3,7 +3,8 @@
 The pure core imports no Django (see ``docs/design/2026-11-21-linkage.md``):
 
 - ``lists``: read a list file (CSV in UTF-8, Windows-1256 or UTF-16; XLSX; ODS) into
-  ``ListRecord`` rows, naming every problem by file, line and field;
+  ``ListRecord`` rows, naming every problem by file, line and field; ``listfile`` reads its
+  cells (format, encoding, delimiter) and ``lists`` maps the columns and checks the rows;
 - ``gazetteer``: cities and prisons in both scripts and their variants (``data/places.yaml``);
 - ``prepare``: one row per record in the prepared frame that the Splink model compares;
 - ``model``, ``cluster``, ``run``: the model, the clustering and ``dadkhah link``.
