@@ -67,7 +67,15 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
             if isinstance(part, str) and part.isidentifier() and part not in _UNION_TAGS
         ]
         field = names[-1] if names else ""
-        detail = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg"))
+        # where in a list: "claims[1].citations[0].confidence", as the body writes it
+        where = ""
+        for part in loc[skip:]:
+            if isinstance(part, int):
+                where += f"[{part}]"
+            elif isinstance(part, str) and part.isidentifier() and part not in _UNION_TAGS:
+                where += f".{part}" if where else part
+        named = where if any(isinstance(part, int) for part in loc[skip:]) else field
+        detail = f"{named}: {first.get('msg', 'invalid')}" if field else str(first.get("msg"))
     return api.create_response(
         request, {"detail": detail, "field": field, "errors": errors}, status=422
     )

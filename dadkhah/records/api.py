@@ -11,9 +11,11 @@ Rules, so that the API never shows more than the caller may see:
 - Writes need a role that may edit (administrator or investigator); status changes of a
   claim need one that may review. A caller may not write material above their own
   clearance. Writes go through ``records.claims`` with ``user=`` and ``reason=``, so the
-  history keeps who changed what and why.
+  history keeps who changed what and why. A record sent with its first claims is created
+  with all of them in one transaction, or not at all.
 
-Ids in URLs and bodies are the records' ``uid`` strings, never database keys.
+The request and response shapes are in ``records.schemas``. Ids in URLs and bodies are the
+records' ``uid`` strings, never database keys.
 """
 
 import datetime
@@ -25,10 +27,9 @@ from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
-from pydantic import field_validator
 
 from dadkhah.accounts import audit
 from dadkhah.accounts.auth import READ_AUTH, WRITE_AUTH
@@ -40,6 +41,7 @@ from dadkhah.records.history import Entry, history
 from dadkhah.records.models import (
     RECORD_MODELS,
     Citation,
+    Claim,
     Event,
     Participation,
     Person,
@@ -48,6 +50,23 @@ from dadkhah.records.models import (
     Record,
     Source,
     new_uid,
+)
+from dadkhah.records.schemas import (
+    CREATE_SCHEMAS,
+    DETAIL_SCHEMAS,
+    CitationAddIn,
+    CitationIn,
+    ClaimIn,
+    ClaimOut,
+    ErrorOut,
+    HistoryOut,
+    PageQuery,
+    RecordIn,
+    RecordPage,
+    SourceIn,
+    SourceOut,
+    SourcePage,
+    StatusIn,
 )
 
 __all__ = ["PLURALS", "router"]
@@ -63,252 +82,7 @@ PLURALS: dict[str, str] = {
     "participation": "participations",
 }
 
-UID_PATTERN = r"^[-a-zA-Z0-9_]+$"
-
-LevelName = Literal["public", "internal", "restricted", "protected"]
-ClaimStatus = Literal["accepted", "disputed", "rejected"]
-Confidence = Literal["low", "medium", "high"]
 Lang = Literal["en", "fa"]
-
-
-# Schemas -------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = Field(None, description="The offending field, when one is to blame.")
-    errors: list[dict[str, Any]] | None = Field(None, description="Every validation error.")
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    return isinstance(value, list) and any(_has_nul(v) for v in value)
-
-
-class InSchema(Schema):
-    """What callers send: no text may hold a NUL character (no database field can)."""
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        if _has_nul(value):
-            raise ValueError("contains a NUL character (0x00)")
-        return value
-
-
-class PageQuery(InSchema):
-    q: str = Field("", description="Only records whose label (Latin or Persian) contains this.")
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
-
-
-class CitationOut(Schema):
-    source: str = Field(description="uid of the source.")
-    source_title: str
-    page: str
-    paragraph: str
-    timestamp: str
-    quote: str
-    confidence: Confidence
-
-
-class ClaimOut(Schema):
-    uid: str
-    prop: str
-    value: Any = Field(description="The stored JSON value.")
-    display: str = Field(description="The value as a reader sees it (dates in both calendars).")
-    status: ClaimStatus
-    confidentiality: LevelName
-    note: str
-    citations: list[CitationOut]
-
-
-class PropGroupOut(Schema):
-    prop: str
-    label: str
-    many: bool
-    conflict: bool = Field(
-        description="Two different values, not rejected, on a single-valued property."
-    )
-    claims: list[ClaimOut]
-
-
-class RecordSummary(Schema):
-    uid: str
-    kind: str
-    label: str
-    label_fa: str
-    confidentiality: LevelName
-    is_synthetic: bool = Field(description="Invented for the demo or tests: label it Synthetic.")
-
-
-class RecordPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[RecordSummary]
-
-
-class RecordOut(RecordSummary):
-    claims: list[PropGroupOut]
-
-
-class PersonOut(RecordOut):
-    roles: list[str] = Field(description="victim, perpetrator, witness: from events and posts.")
-
-
-class BodyOut(RecordOut):
-    body_type: str
-
-
-class PlaceOut(RecordOut):
-    place_type: str
-    latitude: float | None
-    longitude: float | None
-
-
-class PostOut(RecordOut):
-    person: str | None
-    body: str | None
-    role: str
-    start: datetime.date | None = Field(description="Earliest possible start.")
-    end: datetime.date | None = Field(description="Latest possible end.")
-
-
-class EventOut(RecordOut):
-    event_type: str
-    date_start: datetime.date | None
-    date_end: datetime.date | None
-    place: str | None
-
-
-class ParticipationOut(RecordOut):
-    event: str | None
-    person: str | None
-    role: str
-    mode: str
-
-
-DETAIL_SCHEMAS: dict[str, type[RecordOut]] = {
-    "person": PersonOut,
-    "body": BodyOut,
-    "place": PlaceOut,
-    "post": PostOut,
-    "event": EventOut,
-    "participation": ParticipationOut,
-}
-
-
-class RecordIn(InSchema):
-    uid: str | None = Field(None, pattern=UID_PATTERN, max_length=64)
-    confidentiality: LevelName = "internal"
-    is_synthetic: bool = False
-    reason: str = Field("", description="Why: kept in the history.")
-
-
-class PostIn(RecordIn):
-    person: str = Field(description="uid of the person who held the post.")
-    body: str = Field(description="uid of the body the post is in.")
-
-
-class ParticipationIn(RecordIn):
-    event: str = Field(description="uid of the event.")
-    person: str = Field(description="uid of the person who took part.")
-
-
-CREATE_SCHEMAS: dict[str, type[RecordIn]] = {"post": PostIn, "participation": ParticipationIn}
-
-
-class CitationIn(InSchema):
-    source: str = Field(description="uid of the source.")
-    page: str = ""
-    paragraph: str = ""
-    timestamp: str = Field("", description="For audio and video: hh:mm:ss.")
-    quote: str = Field("", description="The excerpt, exactly as the source words it.")
-    confidence: Confidence = "medium"
-
-
-class CitationAddIn(CitationIn):
-    reason: str = ""
-
-
-class ClaimIn(InSchema):
-    prop: str = Field(description="A property of this kind of record (vocab/properties.yaml).")
-    value: str | dict[str, Any] = Field(
-        description='Text ("Mordad 1367", "35.82, 50.99") or the JSON value.'
-    )
-    status: ClaimStatus = "accepted"
-    confidentiality: LevelName | None = Field(None, description="Default: the record's level.")
-    note: str = ""
-    reason: str = ""
-    citations: list[CitationIn] = Field(default_factory=list, description="At least one.")
-
-
-class StatusIn(InSchema):
-    status: ClaimStatus
-    reason: str = Field(description="Required: why the status changes.")
-
-
-class SourceOut(Schema):
-    uid: str
-    kind: str
-    title: str
-    citation: str
-    url: str
-    reliability: str
-    published: dict[str, Any] | None = Field(description="Partial date of publication.")
-    language: str
-    notes: str
-    confidentiality: LevelName
-    is_synthetic: bool
-
-
-class SourcePage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[SourceOut]
-
-
-class SourceIn(InSchema):
-    uid: str | None = Field(None, pattern=UID_PATTERN, max_length=64)
-    kind: str = Field("publication", description="A term of the source_kind vocabulary.")
-    title: str = Field(min_length=1, max_length=500)
-    citation: str = Field(min_length=1, description="Author, title, publisher, date, id.")
-    url: str = ""
-    reliability: str = Field("F", description="Admiralty code, A to F.")
-    published: str | None = Field(None, description='A partial date: "1367/05", "1988".')
-    language: str = Field("", max_length=20)
-    notes: str = ""
-    confidentiality: LevelName = "internal"
-    is_synthetic: bool = False
-    reason: str = ""
-
-
-class ChangeOut(Schema):
-    field: str
-    old: Any
-    new: Any
-
-
-class HistoryEntry(Schema):
-    object: Literal["record", "claim", "citation"]
-    uid: str = Field(description="The record's uid, or the claim's (for claims and citations).")
-    source: str | None = Field(None, description="For citations: uid of the cited source.")
-    action: Literal["created", "changed", "deleted"]
-    who: str | None = Field(description="Username; null when no user was recorded.")
-    when: datetime.datetime
-    why: str
-    changes: list[ChangeOut]
-
-
-class HistoryOut(Schema):
-    uid: str
-    kind: str
-    entries: list[HistoryEntry]
 
 
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -544,6 +318,33 @@ def _citation_input(cite: CitationIn, clearance: Level) -> claims.CitationInput:
     )
 
 
+def _add_claim(
+    record: Record,
+    payload: ClaimIn,
+    *,
+    user: Any,
+    clearance: Level,
+    reason: str = "",
+    reproject: bool = True,
+) -> Claim:
+    """Add one claim with its citations, within the caller's clearance: its own level, the
+    sources it cites and the records it names. ``reason`` stands in for a claim without one."""
+    _within_clearance(payload.confidentiality, clearance)
+    return claims.add_claim(
+        record,
+        payload.prop,
+        payload.value,
+        citations=[_citation_input(c, clearance) for c in payload.citations],
+        status=payload.status,
+        confidentiality=payload.confidentiality,
+        note=payload.note,
+        user=user,
+        reason=payload.reason or reason,
+        clearance=clearance,
+        reproject=reproject,
+    )
+
+
 def _source_fields(payload: SourceIn) -> dict[str, Any]:
     vocab = values.vocabularies()
     fields: dict[str, Any] = {
@@ -741,20 +542,34 @@ def _register(kind: str) -> None:
         clearance = _clearance(request)
         _within_clearance(payload.confidentiality, clearance)
         links = {name: getattr(payload, name) for name in claims.LINKS.get(kind, ())}
-        try:
-            record = claims.create_record(
-                kind,
-                uid=payload.uid,
-                confidentiality=payload.confidentiality,
-                is_synthetic=payload.is_synthetic,
-                user=user,
-                reason=payload.reason,
-                clearance=clearance,
-                **links,
-            )
-        except claims.RecordError as exc:  # name the field as this request names it
-            raise claims.RecordError(str(exc), "uid" if exc.field == "id" else exc.field) from None
-        claims.project(record)
+        with transaction.atomic():  # the record and its first claims, or nothing
+            try:
+                record = claims.create_record(
+                    kind,
+                    uid=payload.uid,
+                    confidentiality=payload.confidentiality,
+                    is_synthetic=payload.is_synthetic,
+                    user=user,
+                    reason=payload.reason,
+                    clearance=clearance,
+                    **links,
+                )
+            except claims.RecordError as exc:  # name the field as this request names it
+                field = "uid" if exc.field == "id" else exc.field
+                raise claims.RecordError(str(exc), field) from None
+            for i, claim in enumerate(payload.claims):
+                try:
+                    _add_claim(
+                        record,
+                        claim,
+                        user=user,
+                        clearance=clearance,
+                        reason=payload.reason,
+                        reproject=False,
+                    )
+                except claims.RecordError as exc:  # say which claim, 0-based as in the JSON
+                    raise claims.RecordError(f"claims[{i}]: {exc}", exc.field) from None
+            claims.project(record)
         record.refresh_from_db()
         return Status(201, _record_out(record, clearance))
 
@@ -771,19 +586,7 @@ def _register(kind: str) -> None:
         user = _permit(request, can_edit, "add claims")
         clearance = _clearance(request)
         record = _get_record(kind, uid, clearance)
-        _within_clearance(payload.confidentiality, clearance)
-        claim = claims.add_claim(
-            record,
-            payload.prop,
-            payload.value,
-            citations=[_citation_input(c, clearance) for c in payload.citations],
-            status=payload.status,
-            confidentiality=payload.confidentiality,
-            note=payload.note,
-            user=user,
-            reason=payload.reason,
-            clearance=clearance,
-        )
+        claim = _add_claim(record, payload, user=user, clearance=clearance)
         return Status(201, _shown_claim(claim.uid, clearance))
 
     @router.get(

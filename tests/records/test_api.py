@@ -13,7 +13,8 @@ from dadkhah.accounts.models import ApiToken
 from dadkhah.core.confidentiality import Level
 from dadkhah.records import claims
 from dadkhah.records.api import PLURALS
-from dadkhah.records.models import Claim
+from dadkhah.records.models import RECORD_MODELS, Citation, Claim, Source
+from dadkhah.records.schemas import MAX_CLAIMS
 from tests.factories import cite, make_person, make_record, make_source
 
 pytestmark = pytest.mark.django_db
@@ -483,6 +484,189 @@ def test_staff_session_needs_the_csrf_token(users):
     history = browser.get(f"/api/persons/{response.json()['uid']}/history").json()
     assert history["entries"][0]["who"] == "test-investigator"
     assert history["entries"][0]["why"] == "from the UI"
+
+
+# A record with its first claims, in one request ----------------------------------------
+
+
+def stored_counts() -> dict[str, int]:
+    """Rows of every record kind, claim, citation and source, and of their histories."""
+    models = [*RECORD_MODELS.values(), Claim, Citation, Source]
+    out = {m.__name__: m.objects.count() for m in models}
+    out |= {f"history of {m.__name__}": m.history.model.objects.count() for m in models}
+    return out
+
+
+def test_create_a_person_with_its_claims_in_one_request(client, users):
+    make_source("src-1")
+    make_source("src-2")
+    auth = bearer(users["investigator"])
+    latin = {
+        "prop": "name",
+        "value": "Synthetic Hossein-Ali Example",
+        "citations": [{"source": "src-1", "page": "7", "quote": "Hossein-Ali Example"}],
+        "reason": "name on the list",
+    }
+    persian = {
+        "prop": "name",
+        "value": {"text": "حسینعلی نمونه ساختگی", "script": "fa", "kind": "full"},
+        "citations": [{"source": "src-2", "confidence": "high"}],
+    }
+    born = {"prop": "birth_date", "value": "1340", "citations": [{"source": "src-1"}]}
+    data = {
+        "uid": "person-batch",
+        "confidentiality": "public",
+        "is_synthetic": True,
+        "reason": "from the family's testimony",
+        "claims": [latin, persian, born],
+    }
+    person = created(client, "/api/persons", data, auth)
+    assert (person["uid"], person["label"], person["label_fa"]) == (
+        "person-batch",
+        "Synthetic Hossein-Ali Example",
+        "حسینعلی نمونه ساختگی",
+    )
+    groups = by_prop(person)
+    names = {c["value"]["text"]: c for c in groups["name"]["claims"]}
+    assert {text: c["value"]["script"] for text, c in names.items()} == {
+        "Synthetic Hossein-Ali Example": "latn",
+        "حسینعلی نمونه ساختگی": "fa",
+    }
+    cited = names["Synthetic Hossein-Ali Example"]["citations"]
+    assert [(c["source"], c["page"], c["quote"]) for c in cited] == [
+        ("src-1", "7", "Hossein-Ali Example")
+    ]
+    assert names["حسینعلی نمونه ساختگی"]["citations"][0]["confidence"] == "high"
+    (birth,) = groups["birth_date"]["claims"]
+    assert (birth["value"]["start"], birth["value"]["end"]) == ("1961-03-21", "1962-03-20")
+    assert all(c["confidentiality"] == "public" for g in groups.values() for c in g["claims"])
+    assert client.get("/api/persons/person-batch").json()["claims"] == person["claims"]
+
+    review = bearer(users["reviewer"])
+    entries = client.get("/api/persons/person-batch/history", headers=review).json()["entries"]
+    made = sorted((e["object"], e["who"], e["why"]) for e in entries if e["action"] == "created")
+    assert made == sorted(
+        [
+            ("record", "test-investigator", "from the family's testimony"),
+            ("claim", "test-investigator", "name on the list"),
+            ("claim", "test-investigator", "from the family's testimony"),
+            ("claim", "test-investigator", "from the family's testimony"),
+            ("citation", "test-investigator", "name on the list"),
+            ("citation", "test-investigator", "from the family's testimony"),
+            ("citation", "test-investigator", "from the family's testimony"),
+        ]
+    )
+    claim_uids = {c["uid"] for g in groups.values() for c in g["claims"]}
+    assert {e["uid"] for e in entries if e["object"] == "claim"} == claim_uids
+
+
+def test_a_bad_claim_in_the_batch_stores_nothing(client, users):
+    make_source("src-1")
+    make_source("src-hidden", Level.PROTECTED)
+    auth = bearer(users["investigator"])
+    good = {"prop": "name", "value": "Synthetic Name", "citations": [{"source": "src-1"}]}
+    cases = [
+        ({"prop": "colour"}, "prop"),
+        ({"prop": "birth_date", "value": "Smarch 1340"}, "birth_date"),
+        ({"prop": "hometown", "value": "place-missing"}, "hometown"),
+        ({"citations": []}, "source"),
+        ({"citations": [{"source": "src-1"}, {"source": "src-missing"}]}, "source"),
+        ({"citations": [{"source": "src-hidden"}]}, "source"),
+        ({"confidentiality": "protected"}, "confidentiality"),
+    ]
+    before = stored_counts()
+    details = {}
+    for change, field in cases:
+        data = {"uid": "person-half", "reason": "r", "claims": [good, good | change]}
+        response = post(client, "/api/persons", data, auth)
+        assert response.status_code == 422, (change, response.content)
+        body = response.json()
+        assert body["field"] == field, (change, body)
+        assert body["detail"].startswith("claims[1]: "), (change, body)
+        details[field, str(change)] = body["detail"]
+        assert stored_counts() == before, change
+    # A hidden source is refused exactly as a missing one.
+    hidden = details["source", str(cases[5][0])]
+    missing = details["source", str(cases[4][0])]
+    assert hidden == missing.replace("src-missing", "src-hidden")
+    # A claim that does not fit the schema is refused before anything is written.
+    schema_bad = good | {"citations": [{"source": "src-1", "confidence": "total"}]}
+    response = post(client, "/api/persons", {"claims": [good, schema_bad]}, auth)
+    assert (response.status_code, response.json()["field"]) == (422, "confidence")
+    assert response.json()["errors"][0]["loc"][2:] == ["claims", 1, "citations", 0, "confidence"]
+    assert stored_counts() == before
+    # The first claim alone was fine, and the uid was never taken.
+    person = created(client, "/api/persons", {"uid": "person-half", "claims": [good]}, auth)
+    assert [g["prop"] for g in person["claims"]] == ["name"]
+
+
+def test_claims_in_one_batch_are_checked_against_each_other(client, users):
+    make_source("src-1")
+    auth = bearer(users["investigator"])
+    links = {"person": make_record("person").uid, "body": make_record("body").uid}
+    cite_ = [{"source": "src-1"}]
+    start = {"prop": "start_date", "value": "Mordad 1367", "citations": cite_}
+    before = stored_counts()
+    end = {"prop": "end_date", "value": "1366", "citations": cite_}
+    response = post(client, "/api/posts", links | {"claims": [start, end]}, auth)
+    assert (response.status_code, response.json()["field"]) == (422, "end_date")
+    assert response.json()["detail"].startswith("claims[1]: ")
+    assert "before it starts" in response.json()["detail"]
+    assert stored_counts() == before
+    role = {"prop": "role", "value": "member", "citations": cite_}
+    made = created(client, "/api/posts", links | {"claims": [role, start]}, auth)
+    assert (made["role"], made["start"]) == ("member", "1988-07-23")
+
+
+def test_an_investigator_cannot_add_a_claim_above_their_clearance_this_way(client, users):
+    make_source("src-1")
+    claim = {
+        "prop": "name",
+        "value": "Synthetic Protected Alias",
+        "confidentiality": "protected",
+        "citations": [{"source": "src-1"}],
+    }
+    before = stored_counts()
+    refused = post(client, "/api/persons", {"claims": [claim]}, bearer(users["investigator"]))
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "confidentiality"
+    assert refused.json()["detail"].startswith("claims[0]: you may not write material above")
+    assert stored_counts() == before
+    # The record itself above the clearance is refused as before, on the record's field.
+    whole = post(
+        client,
+        "/api/persons",
+        {"confidentiality": "protected", "claims": [claim | {"confidentiality": None}]},
+        bearer(users["investigator"]),
+    )
+    assert (whole.status_code, whole.json()["field"]) == (422, "confidentiality")
+    assert not whole.json()["detail"].startswith("claims[")
+    assert stored_counts() == before
+    admin = created(client, "/api/persons", {"claims": [claim]}, bearer(users["administrator"]))
+    (shown,) = by_prop(admin)["name"]["claims"]
+    assert shown["confidentiality"] == "protected"
+
+
+def test_a_malformed_claim_is_named_by_its_place_and_too_many_are_refused(client, users):
+    make_source("src-1")
+    auth = bearer(users["investigator"])
+    before = stored_counts()
+    good = {"prop": "name", "value": "Synthetic Example", "citations": [{"source": "src-1"}]}
+    bad = good | {"citations": [{"source": "src-1", "confidence": "certain"}]}
+    refused = post(client, "/api/persons", {"claims": [good, bad]}, auth)
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "confidence"
+    assert refused.json()["detail"].startswith("claims[1].citations[0].confidence: ")
+    too_many = post(client, "/api/persons", {"claims": [good] * (MAX_CLAIMS + 1)}, auth)
+    assert too_many.status_code == 422 and too_many.json()["field"] == "claims"
+    assert stored_counts() == before
+
+
+def test_a_record_without_claims_is_still_created(client, users):
+    auth = bearer(users["investigator"])
+    empty = created(client, "/api/persons", {}, auth)
+    assert (empty["claims"], empty["confidentiality"]) == ([], "internal")
+    assert created(client, "/api/persons", {"claims": []}, auth)["claims"] == []
 
 
 # OpenAPI and docs ------------------------------------------------------------------------
