@@ -888,6 +888,14 @@ def dossier(
     emit(made.as_dict())
 
 
+def _jvm_size(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A JVM memory size ("768m", "4g"), as Spark reads it."""
+    text = value.strip().lower()
+    if not (text[:-1].isdigit() and text[-1:] in ("m", "g") and int(text[:-1]) > 0):
+        raise click.BadParameter(f"{value!r} is not a size such as 768m or 4g")
+    return text
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -918,6 +926,20 @@ def dossier(
     show_default=True,
     help="Splink's engine: DuckDB in process, or Spark (local mode) for lists too big for it.",
 )
+@click.option(
+    "--spark-cores",
+    type=click.IntRange(1, 512),
+    default=os.cpu_count() or 2,
+    show_default="every core of this machine",
+    help="With --backend spark: how many cores Spark (local mode) uses.",
+)
+@click.option(
+    "--spark-memory",
+    default="1g",
+    show_default=True,
+    callback=_jvm_size,
+    help="With --backend spark: memory for Spark, as a JVM size (768m, 4g).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON line.")
 def link(
     files: tuple[Path, ...],
@@ -925,6 +947,8 @@ def link(
     threshold: float,
     on_error: str,
     backend: str,
+    spark_cores: int,
+    spark_memory: str,
     as_json: bool,
 ) -> None:
     """Reconcile victim lists: which records on FILE... name the same person.
@@ -947,6 +971,8 @@ def link(
             threshold=threshold,
             on_error=on_error,  # type: ignore[arg-type]
             backend=backend,  # type: ignore[arg-type]
+            spark_cores=spark_cores,
+            spark_memory=spark_memory,
         )
     except ListError as exc:
         for problem in exc.problems:

@@ -95,8 +95,13 @@ def run_link(
     backend: Literal["duckdb", "spark"] = "duckdb",
     mapping: Mapping[str, str | None] | None = None,
     config: LinkConfig | None = None,
+    spark_cores: int = 2,
+    spark_memory: str = "1g",
 ) -> dict[str, Any]:
     """Link the lists in ``paths`` and write the clusters to ``out``; return a summary.
+
+    With the Spark backend, Spark runs in local mode on ``spark_cores`` cores with
+    ``spark_memory`` of memory (a JVM size: "1g", "768m").
 
     Raises :class:`dadkhah.linkage.lists.ListError` (every problem, with file, line and field)
     on bad input when ``on_error`` is "stop"; with "report" the problems are in the summary.
@@ -147,7 +152,7 @@ def run_link(
     ids, qualified = output_ids(frame)
     base = config or LinkConfig()
     config = LinkConfig(**{**base.__dict__, "threshold": threshold, "backend": backend})
-    spark = spark_session() if backend == "spark" else None
+    spark = spark_session(spark_cores, spark_memory) if backend == "spark" else None
     result = link(frame, config, spark=spark)
     for name, value in result.seconds.items():
         seconds[f"linking: {name}"] = value
@@ -155,6 +160,11 @@ def run_link(
     _write(out, result, ids)
     seconds["total"] = time.perf_counter() - started
     notes = list(result.notes)
+    if spark is not None:
+        notes.append(
+            f"Spark in local mode: {spark.sparkContext.master}, "
+            f"memory {spark.conf.get('spark.driver.memory')}"
+        )
     if qualified:
         notes.append("record ids repeat across lists: written as LIST:RECORD_ID")
     lists = frame["source_list"].value_counts().sort_index()
