@@ -35,6 +35,8 @@ from django.views.decorators.http import require_http_methods
 from dadkhah.core import fieldcrypt
 from dadkhah.core.confidentiality import Level, can_see
 from dadkhah.core.errors import FieldError
+from dadkhah.names import THRESHOLD, match_keys, similarity
+from dadkhah.names.tokens import parse
 from dadkhah.records.models import RECORD_MODELS, Citation, Claim, Participation, Person, Source
 
 __all__ = [
@@ -163,13 +165,87 @@ class Protection:
 
 
 def _scrubber(names: list[str], replacement: str) -> Any:
+    """A function that replaces every real name in a text with ``replacement``: the names as
+    written (``names``, any case, any spacing), then other spellings of the names of two words
+    or more in either script (``_variant_spans``: "Husain Ali Rezaie", "حسينعلي رضائي" for
+    "Hossein-Ali Rezaei")."""
     ordered = sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True)
     if not ordered:
         return lambda text: text
     pattern = re.compile(
         "|".join(r"\s+".join(re.escape(w) for w in n.split()) for n in ordered), re.IGNORECASE
     )
-    return lambda text: pattern.sub(replacement, text) if isinstance(text, str) else text
+    full = [n for n in ordered if len(n.split()) > 1]
+    targets = [(n, match_keys(n), len(parse(n).tokens)) for n in full]
+
+    def scrub(text: Any) -> Any:
+        if not isinstance(text, str):
+            return text
+        text = pattern.sub(replacement, text)
+        for start, end in sorted(_variant_spans(text, targets), reverse=True):
+            text = text[:start] + replacement + text[end:]
+        return text
+
+    return scrub
+
+
+# what may stand at either edge of a name in running text without being part of it
+_EDGE = ".,;:!?()[]{}\"'«»“”‘’،؛؟"
+_WINDOW = 4  # words: the longest spelling of a name looked for
+
+
+def _variant_spans(text: str, targets: list[tuple[str, set[str], int]]) -> list[tuple[int, int]]:
+    """Spans of ``text`` (1 to ``_WINDOW`` words) that spell one of the ``targets`` (a name,
+    its ``match_keys`` and its number of tokens) differently: as many tokens, or one more in
+    the same order (so that a span with another word, "Dadjouyan and Hossein Ali", is not
+    read as "Family Given"), a shared blocking key, and a score of at least the calibrated
+    threshold (``dadkhah.names.similarity``). Returns the best-scoring spans that do not
+    overlap, the shorter first on a tie."""
+    if not targets:
+        return []
+    words = []
+    for m in re.finditer(r"\S+", text):
+        start, end = m.start(), m.end()
+        while start < end and text[start] in _EDGE:
+            start += 1
+        while end > start and text[end - 1] in _EDGE:
+            end -= 1
+        if start < end:
+            words.append((start, end))
+    # a spelling of a name has a word written like one of its tokens, or one consonant off
+    # (a word's own keys are "d:" and its skeleton's forms; a name's, "d:<form>|<mark>")
+    forms = {k.split("|")[0] for _n, keys, _size in targets for k in keys if k.startswith("d:")}
+    hits = [not match_keys(text[a:b]).isdisjoint(forms) for a, b in words]
+    found: list[tuple[float, int, int]] = []
+    for i in range(len(words)):
+        for j in range(i, min(i + _WINDOW, len(words))):
+            if not any(hits[i : j + 1]):
+                continue
+            start, end = words[i][0], words[j][1]
+            window = text[start:end]
+            keys = match_keys(window)
+            close = [(n, size, k) for n, k, size in targets if not keys.isdisjoint(k)]
+            if not close:
+                continue
+            count = len(parse(window).tokens)
+            whole = {k for k in keys if k.startswith("c:")}
+            best = max(
+                (
+                    similarity(window, n)
+                    for n, size, shared in close
+                    # as many tokens; or one more (a compound written apart, "Husain Ali")
+                    # with the whole name's skeleton in the same order
+                    if count == size or (count == size + 1 and shared & whole)
+                ),
+                default=0.0,
+            )
+            if best >= THRESHOLD:
+                found.append((best, start, end))
+    chosen: list[tuple[int, int]] = []
+    for _score, start, end in sorted(found, key=lambda f: (-f[0], f[2] - f[1])):
+        if all(end <= a or b <= start for a, b in chosen):
+            chosen.append((start, end))
+    return chosen
 
 
 def _scrub_json(value: Any, scrub: Any) -> Any:
@@ -213,7 +289,11 @@ def protect(
     - the labels of the person's participations (and their history rows);
     - the change reasons of the person's and the claims' history rows.
 
-    The "real names" are ``name``, ``name_fa`` and every name the person's claims gave.
+    The "real names" are ``name``, ``name_fa`` and every name the person's claims gave, as
+    written and, for names of two words or more, in other spellings in either script
+    ("Husain Ali Dadjooyan", "حسينعلي دادجويان" for "Hossein-Ali Dadjouyan"; see
+    ``_variant_spans``). A given name or a surname alone is not a real name here: other
+    people share it.
     The search entries of the records touched are rebuilt. Text of vault documents (a
     testimony's pages) is not rewritten: protected testimonies belong in the vault
     encrypted (``ingest --restricted``), which are never indexed.
