@@ -293,30 +293,13 @@ def createuser(ctx: click.Context, username: str, role: str, password: str, emai
     default=None,
     help="The most the token may do. Default: the user's own role.",
 )
-def token(username: str, name: str, days: int, role: str | None) -> None:
+@click.pass_context
+def token(ctx: click.Context, username: str, name: str, days: int, role: str | None) -> None:
     """Issue an API token for USERNAME (printed once; only its hash is kept). Same as
     `dadkhah user token`."""
-    setup()
-    from django.contrib.auth import get_user_model
+    from dadkhah.accounts.commands import token as user_token
 
-    from dadkhah.accounts.models import ApiToken
-
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        fail(f"no user {username!r}")
-    try:
-        row, secret = ApiToken.issue(user, name, days, role)
-    except ValueError as exc:
-        fail(str(exc))
-    emit(
-        {
-            "id": row.pk,
-            "token": secret,
-            "user": username,
-            "role": row.role,
-            "expires": row.expires_at.isoformat(),
-        }
-    )
+    ctx.invoke(user_token, username=username, name=name, role=role, days=days)
 
 
 @main.command("import")
