@@ -292,18 +292,6 @@ def _clean(data: OrgData) -> dict[str, Any]:
 # ------------------------------------------------------------------ signing
 
 
-def _linked_recently(org: OrgSignature, moment: datetime) -> bool:
-    """Whether the last link went out less than ``signing.RESEND_INTERVAL`` ago and still
-    works: anyone can type an organisation's address, so submitting again then changes
-    nothing and sends nothing."""
-    expired = org.token_expires_at is None or org.token_expires_at <= moment
-    return (
-        not expired
-        and org.linked_at is not None
-        and moment - org.linked_at < signing.RESEND_INTERVAL
-    )
-
-
 def submit_org(
     campaign: Campaign, data: OrgData, lang: str, now: datetime | None = None
 ) -> OrgSignature:
@@ -343,7 +331,7 @@ def submit_org(
                 )
                 if org.state != OrgSignature.State.PENDING:
                     return org  # the same screen; nothing changes
-                if _linked_recently(org, moment):
+                if signing.linked_recently(org, moment):
                     return org  # the last link still works; the contact is not flooded
                 for key, value in fields.items():
                     setattr(org, key, value)

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dadkhah.campaign import abuse, emails, tally
-from dadkhah.campaign.models import Campaign, Signature, Visibility
+from dadkhah.campaign.models import Campaign, OrgSignature, Signature, Visibility
 from dadkhah.core.errors import FieldError
 
 __all__ = [
@@ -340,6 +340,13 @@ RESEND_INTERVAL = timedelta(minutes=10)
 NOTICE_INTERVAL = timedelta(hours=24)
 
 
+def linked_recently(row: Signature | OrgSignature, now: datetime) -> bool:
+    """Whether ``row``'s last confirmation link went out less than ``RESEND_INTERVAL`` ago
+    and still works; submitting again then sends no new one (anyone can type an address)."""
+    expired = row.token_expires_at is None or row.token_expires_at <= now
+    return not expired and row.linked_at is not None and now - row.linked_at < RESEND_INTERVAL
+
+
 def _duplicate(
     campaign: Campaign, email_normalized: str, language: str, now: datetime
 ) -> Signature:
@@ -364,9 +371,7 @@ def _duplicate(
             Signature.State.FRAUDULENT,
         )
         if unconfirmed:
-            expired = existing.token_expires_at is None or existing.token_expires_at <= now
-            recent = existing.linked_at is not None and now - existing.linked_at < RESEND_INTERVAL
-            if expired or not recent:
+            if not linked_recently(existing, now):
                 token, digest, expires = _new_token(now)
                 existing.token_sha256 = digest
                 existing.token_expires_at = expires
