@@ -106,24 +106,7 @@ def _make(name: str) -> str:
     """Parse a name and make its keys."""
     if len(TOKENS) >= _TOKENS_MAX:
         reset()
-    found = split(name)
-    if len(found) == 2:  # the common case (``_two``, inlined)
-        a, b = found
-        sa = a.skeleton
-        sb = b.skeleton
-        if sa and sb:
-            if a.short_marked or b.short_marked:
-                keys = f"c:{sa}{sb}{_two(a, b)}"
-            else:
-                keys = (
-                    f"c:{sa}{sb}{a.marked.replace(_MARK, b.marker)}"
-                    f"{b.marked.replace(_MARK, a.marker)}"
-                )
-            if len(_KEYS) >= _KEYS_MAX:
-                _KEYS.clear()
-            _KEYS[name] = keys
-            return keys
-    with_skeleton = [t for t in found if t.skeleton]
+    with_skeleton = [t for t in split(name) if t.skeleton]
     keys = _keys(with_skeleton) if with_skeleton else ""
     if len(_KEYS) >= _KEYS_MAX:
         _KEYS.clear()

@@ -451,12 +451,8 @@ def plain_features(word: str) -> tuple[str, WordFeatures] | None:
             _SPECIAL.clear()
         _SPECIAL[word] = normalized
         return None
-    features = _FEATURES.get(normalized)
-    if features is None:
-        if not _GIVEN:
-            _load()
-            return plain_features(word)
-        features = _computed(normalized)
+    # (the checks above do not need the lexicon's tables: ``_PLAIN_KNOWN`` only skips them)
+    features = _FEATURES.get(normalized) or features_of(normalized)
     if len(PLAIN_WORDS) >= _WORDS_MAX:
         PLAIN_WORDS.clear()
     found = PLAIN_WORDS[word] = (normalized, features)
