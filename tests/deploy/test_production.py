@@ -311,13 +311,19 @@ def check_deploy_checks(site: Site) -> None:
 def report_memory(site: Site) -> None:
     """Resident memory of gunicorn's workers and of the consumer (for docs/deploy.md)."""
 
-    def rss(pid: int) -> int:
-        status = Path(f"/proc/{pid}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) // 1024  # type: ignore[union-attr]
+    def rss(pid: int) -> int | None:
+        """MiB resident; None for a process that has exited or is exiting (a zombie has no
+        VmRSS line): gunicorn's master may have a short-lived child besides its workers."""
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:
+            return None
+        found = re.search(r"VmRSS:\s+(\d+)", status)
+        return int(found.group(1)) // 1024 if found else None
 
     children = Path(f"/proc/{site.web.popen.pid}/task/{site.web.popen.pid}/children")
-    workers = [int(p) for p in children.read_text().split()]
+    workers = [m for m in (rss(int(p)) for p in children.read_text().split()) if m is not None]
     print(  # noqa: T201
         f"resident MiB: gunicorn master {rss(site.web.popen.pid)}, workers "
-        f"{[rss(p) for p in workers]}, task consumer {rss(site.consumer.popen.pid)}"
+        f"{workers}, task consumer {rss(site.consumer.popen.pid)}"
     )
