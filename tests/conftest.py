@@ -4,6 +4,12 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# No per-example deadline: a CPU stall on a loaded CI machine is not a failure of the
+# property, and speed is measured by the benchmarks in bench/, not by tests.
+hypothesis_settings.register_profile("dadkhah", deadline=None)
+hypothesis_settings.load_profile("dadkhah")
 
 
 def require_tool(name: str, path: str | None = None) -> str:
@@ -15,6 +21,18 @@ def require_tool(name: str, path: str | None = None) -> str:
     if os.environ.get("DADKHAH_REQUIRE_ALL") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def campaign_cache(settings, tmp_path):
+    """Each test gets an empty shared cache of its own (cached pages, the tally's last run and
+    schedule), not the one in var/ that both test workers would share; changing CACHES also
+    drops the copies the process holds in memory."""
+    caches = {alias: dict(conf) for alias, conf in settings.CACHES.items()}
+    if caches["campaign"]["BACKEND"].endswith("FileBasedCache"):
+        caches["campaign"]["LOCATION"] = str(tmp_path / "campaign-cache")
+        settings.CACHES = caches
+    return tmp_path / "campaign-cache"
 
 
 @pytest.fixture

@@ -101,7 +101,10 @@ def _loopback(host: str) -> str:
 
 def start(directory: Path, port: int, host: str = "127.0.0.1") -> Controller:
     """Start the sink in a background thread; ``controller.stop()`` stops it."""
-    controller = Controller(_Keeper(directory), hostname=_loopback(host), port=port)
+    # aiosmtpd gives its thread 5 s to answer; a loaded machine can take longer to start it
+    controller = Controller(
+        _Keeper(directory), hostname=_loopback(host), port=port, ready_timeout=60
+    )
     controller.start()
     return controller
 

@@ -50,7 +50,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(60_000)  # a loaded 2-core CI machine; only a hang reaches it
     page = context.new_page()
     yield page
     context.close()

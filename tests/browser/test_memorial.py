@@ -156,7 +156,8 @@ def test_map_shows_markers_and_nothing_leaves_loopback(
         assert rows >= 3  # the demo's prisons, cemeteries and grave sites
         page.wait_for_selector(f"#memorial-map[data-markers='{rows}']")
         assert page.locator(".leaflet-marker-icon").count() == rows
-        assert page.locator(".leaflet-overlay-pane path").count() > 0  # the offline basemap
+        # the offline basemap comes in its own requests; wait for its shapes to be drawn
+        page.wait_for_selector(".leaflet-overlay-pane path", state="attached")
         page.wait_for_load_state("load")
         shot(f"memorial-map-{lang}")
     assert offline == []

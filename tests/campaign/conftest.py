@@ -47,13 +47,3 @@ def make_campaign(slug: str = "justice-1988", **fields: Any) -> Any:
 @pytest.fixture
 def open_campaign(db: Any) -> Any:
     return make_campaign()
-
-
-@pytest.fixture(autouse=True)
-def campaign_cache(settings: Any, tmp_path: Any) -> Any:
-    """Each test gets an empty shared cache of its own (cached pages, the tally's schedule);
-    changing CACHES also drops the copies the process holds in memory."""
-    caches = {alias: dict(conf) for alias, conf in settings.CACHES.items()}
-    caches["campaign"]["LOCATION"] = str(tmp_path / "campaign-cache")
-    settings.CACHES = caches
-    return tmp_path / "campaign-cache"

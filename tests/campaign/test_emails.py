@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,18 +25,13 @@ from dadkhah.campaign.models import Campaign, OrgSignature, Signature
 from dadkhah.config import SmtpTarget, smtp_target
 from dadkhah.core.dates import format_day
 from tests.campaign.conftest import make_campaign
+from tests.ports import free_port
 
 SITE = "http://testserver"
 FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 ADDRESS = "203.0.113.7"
 CONFIRM_LINK = re.compile(r"http://testserver(/(en|fa)/campaigns/confirm/([\w-]+)/)")
 ORG_LINK = re.compile(r"http://testserver(/(en|fa)/campaigns/organisations/confirm/([\w-]+)/)")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclasses.dataclass

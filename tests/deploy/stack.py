@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tests.conftest import require_tool
+from tests.ports import free_port
 
 __all__ = [
     "BUCKET",
@@ -55,13 +56,7 @@ AWS = {
     "AWS_SECRET_ACCESS_KEY": "synthetic-smoke-secret",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
-START_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+START_SECONDS = 180
 
 
 def read_env_file(path: Path) -> dict[str, str]:

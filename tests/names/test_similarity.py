@@ -151,4 +151,4 @@ def test_long_and_odd_names_neither_crash_nor_hang(bad: str) -> None:
     start = time.perf_counter()
     for other in ("Ali Rezaei", "علی رضایی", bad, ""):
         assert 0.0 <= similarity(bad, other) <= 1.0
-    assert time.perf_counter() - start < 5.0
+    assert time.perf_counter() - start < 60.0  # a hang guard; speed is measured in bench/names

@@ -170,7 +170,7 @@ def test_a_url_that_never_answers_fails_after_the_timeout_and_stores_nothing(vau
     started = time.monotonic()
     with Ingest("investigator-1", extract=False, capture_timeout=0.5) as run:
         run.add(silent)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 25  # the 0.5 s timeout, not the 30 s default
     assert run.problems == [f"{silent}: no answer within 0.5 s; nothing stored"]
     assert run.items == []
     assert not Item.objects.exists() and not LedgerEntry.objects.exists()

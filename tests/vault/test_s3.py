@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from dadkhah.vault import crypto, services
 from dadkhah.vault.ingest import Ingest
 from dadkhah.vault.models import Receipt
 from dadkhah.vault.store import S3Store, WorkArea
+from tests.ports import free_port
 
 BUCKET = "evidence"
 CREDENTIALS = {
@@ -24,12 +24,6 @@ CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "synthetic-test-secret",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

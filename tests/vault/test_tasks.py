@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from dadkhah.vault import ledger, services, tasks
 from dadkhah.vault.models import Item, LedgerEntry, Page
 from tests.conftest import require_tool
+from tests.ports import free_port
 from tests.vault import documents
 from tests.vault.documents import normalise
 
@@ -201,9 +202,8 @@ def test_serve_runs_the_consumer_beside_gunicorn_and_stops_both(tmp_path):
     home = tmp_path / "serve-home"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DADKHAH_BLOBS")}
     env["DADKHAH_HOME"] = str(home)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
+    env["DADKHAH_MAILSINK_PORT"] = str(free_port())  # not the default 8025 another run may hold
     cli = [sys.executable, "-c", "from dadkhah.cli import main; main()"]
     serve = subprocess.Popen(
         [*cli, "serve", "--port", str(port)],
