@@ -27,7 +27,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, path, reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -37,6 +36,7 @@ from dadkhah.campaign import abuse, jws, orgs, signing
 from dadkhah.campaign.models import Campaign, OrgSignature
 from dadkhah.core.confidentiality import Role
 from dadkhah.core.errors import FieldError
+from dadkhah.core.languages import page_language
 from dadkhah.core.pow import PowError
 from dadkhah.records.views import require
 
@@ -50,10 +50,6 @@ QUEUE_ORDER = (
     OrgSignature.State.REJECTED,
 )
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _lang() -> str:
-    return "fa" if (translation.get_language() or "en").startswith("fa") else "en"
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -79,7 +75,7 @@ def _form_page(
     problems: list[str],
     status: int = 200,
 ) -> HttpResponse:
-    lang = _lang()
+    lang = page_language()
     text = campaign.text(lang)
     open_problem = signing.open_problem(campaign)
     if campaign.kind != Campaign.Kind.STATEMENT:
@@ -134,7 +130,7 @@ def org_sign(request: HttpRequest, slug: str) -> HttpResponse:
     except PowError as exc:
         return _form_page(request, campaign, values, {}, [_pow_message(exc)], 400)
     try:
-        orgs.submit_org(campaign, data, _lang())
+        orgs.submit_org(campaign, data, page_language())
     except FieldError as exc:
         errors = {exc.field: str(exc)} if exc.field else {}
         problems = [] if exc.field else [str(exc)]
@@ -145,7 +141,7 @@ def org_sign(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def org_thanks(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _public_campaign(slug)
-    lang = _lang()
+    lang = page_language()
     context = {"nav": "campaigns", "lang": lang, "campaign": campaign, "text": campaign.text(lang)}
     return _no_store(render(request, "campaign/orgs/thanks.html", context))
 
@@ -153,14 +149,14 @@ def org_thanks(request: HttpRequest, slug: str) -> HttpResponse:
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def org_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    context: dict[str, Any] = {"nav": "campaigns", "lang": _lang(), "token": token}
+    context: dict[str, Any] = {"nav": "campaigns", "lang": page_language(), "token": token}
     if request.method == "POST":
         result = orgs.confirm_org(token)
         context["outcome"] = result.outcome
         context["org"] = result.org
         if result.org is not None:
             context["campaign"] = result.org.campaign
-            context["text"] = result.org.campaign.text(_lang())
+            context["text"] = result.org.campaign.text(page_language())
     status = 404 if context.get("outcome") == "unknown" else 200
     response = render(request, "campaign/orgs/confirm.html", context, status=status)
     # The token is in the address. strict-origin, not no-referrer: under no-referrer

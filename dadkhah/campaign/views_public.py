@@ -20,7 +20,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -29,15 +29,12 @@ from dadkhah.campaign import abuse, signing, tally
 from dadkhah.campaign.cache import public_cache
 from dadkhah.campaign.forms import SignForm
 from dadkhah.campaign.models import Campaign, CampaignText, Delivery, Signature, Visibility
+from dadkhah.core.languages import page_language
 from dadkhah.core.pow import PowError
 
 __all__ = ["public_urls", "root_urls", "staff_urls"]
 
 PUBLIC_NAMES = 50
-
-
-def _lang() -> str:
-    return "fa" if (translation.get_language() or "en").startswith("fa") else "en"
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -89,7 +86,7 @@ def _shown(campaign: Campaign, lang: str) -> dict[str, Any]:
 @require_GET
 @public_cache()
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    lang = _lang()
+    lang = page_language()
     campaigns = list(
         Campaign.objects.filter(state__in=[Campaign.State.PUBLISHED, Campaign.State.CLOSED])
         .prefetch_related("texts")
@@ -104,7 +101,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @public_cache()
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    lang = _lang()
+    lang = page_language()
     campaign = _public(slug)
     count = tally.public_count(campaign)
     names = list(
@@ -156,7 +153,7 @@ def _sign_page(
     problems: list[str],
     status: int = 200,
 ) -> HttpResponse:
-    lang = _lang()
+    lang = page_language()
     context = {
         "nav": "campaigns",
         "lang": lang,
@@ -204,7 +201,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     except PowError as exc:
         return _sign_page(request, campaign, form, [_pow_message(exc)], status=400)
     try:
-        signing.submit(campaign, form.sign_data(), abuse.client_address(request), _lang())
+        signing.submit(campaign, form.sign_data(), abuse.client_address(request), page_language())
     except signing.SignError as exc:
         if exc.field and exc.field in form.fields:
             form.add_error(exc.field, str(exc))
@@ -216,7 +213,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _public(slug)
-    lang = _lang()
+    lang = page_language()
     context = {"nav": "campaigns", "lang": lang, **_shown(campaign, lang)}
     context["hours"] = signing.confirm_hours()
     return _no_store(render(request, "campaign/public/thanks.html", context))
@@ -230,7 +227,7 @@ _CONFIRM_STATUS = {"confirmed": 200, "already": 200, "expired": 410, "closed": 4
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    lang = _lang()
+    lang = page_language()
     context: dict[str, Any] = {"nav": "campaigns", "lang": lang, "token": token}
     if request.method != "POST":
         response = render(request, "campaign/public/confirm.html", context)

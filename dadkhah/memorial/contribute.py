@@ -35,7 +35,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -43,6 +43,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dadkhah.core.confidentiality import Level
 from dadkhah.core.errors import FieldError
+from dadkhah.core.languages import page_language
 from dadkhah.core.pow import PowError, ProofOfWork, Solution
 from dadkhah.memorial.contributions import (
     Contribution,
@@ -445,10 +446,6 @@ def submit(data: Submission, solution: Solution, engine: ProofOfWork) -> Contrib
 # ------------------------------------------------------------------ views
 
 
-def _lang() -> str:
-    return "fa" if (translation.get_language() or "en").startswith("fa") else "en"
-
-
 def _context(
     form: ContributionForm, problems: list[str], victim: VictimEntry | None
 ) -> dict[str, Any]:
@@ -456,7 +453,7 @@ def _context(
     limit = limits()
     return {
         "nav": "contribute",
-        "lang": _lang(),
+        "lang": page_language(),
         "form": form,
         "problems": problems,
         "victim": victim,
@@ -548,7 +545,7 @@ def _contribute(request: HttpRequest) -> HttpResponse:
         contact=cleaned["contact"],
         named=cleaned["named"] == "named",
         contact_consent=bool(cleaned["contact_consent"]),
-        language=_lang(),
+        language=page_language(),
         files=files,
     )
     try:
@@ -593,7 +590,7 @@ def challenge(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def contribute_done(request: HttpRequest) -> HttpResponse:
-    context = {"nav": "contribute", "lang": _lang(), "contact": settings.CONFIG.contact}
+    context = {"nav": "contribute", "lang": page_language(), "contact": settings.CONFIG.contact}
     response = render(request, "memorial/contribute_done.html", context)
     response["Cache-Control"] = "no-store"
     return response

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dadkhah.accounts.roles import can_review, clearance_of
 from dadkhah.core.confidentiality import Level
 from dadkhah.core.dates import parse_partial_date
+from dadkhah.core.languages import page_language
 from dadkhah.memorial import browse, publication
 from dadkhah.memorial.models import Publication, VictimEntry
 from dadkhah.records.claims import ShownClaim, person_roles, visible_records
@@ -44,10 +45,6 @@ __all__ = [
 PER_PAGE = 25
 
 
-def _lang() -> str:
-    return "fa" if (translation.get_language() or "en").startswith("fa") else "en"
-
-
 def root(request: HttpRequest) -> HttpResponse:
     """ "/": staff keep their home; everyone else goes to /<lang>/ (Accept-Language, else en)."""
     if is_staff(request.user):
@@ -65,13 +62,13 @@ def root(request: HttpRequest) -> HttpResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     entries = VictimEntry.objects.filter(person__confidentiality=int(Level.PUBLIC))
-    listing = browse.browse(browse.BrowseParams(), _lang())
+    listing = browse.browse(browse.BrowseParams(), page_language())
     context = {
         "nav": "home",
         "total": entries.count(),
         "recent": entries.order_by("-refreshed_at", "uid")[:6],
         "facets": {f: listing.facets[f][:8] for f in ("city", "prison")},
-        "lang": _lang(),
+        "lang": page_language(),
     }
     return render(request, "memorial/home.html", context)
 
@@ -109,7 +106,7 @@ def _facet_links(listing: browse.Browse) -> list[tuple[str, str, list[dict[str, 
 
 @require_GET
 def victim_list(request: HttpRequest) -> HttpResponse:
-    lang = _lang()
+    lang = page_language()
     params, problems = browse.parse_params(request.GET)
     listing = browse.browse(params, lang)
     paginator = Paginator(listing.entries, PER_PAGE)
@@ -212,7 +209,7 @@ def _published_or_404(uid: str) -> tuple[Person, Publication]:
 def victim_detail(request: HttpRequest, uid: str) -> HttpResponse:
     from django.utils.translation import gettext as _
 
-    lang = _lang()
+    lang = page_language()
     person, pub = _published_or_404(uid)
     facts = browse.victim_facts(person, lang)
     sources = SourceList()
@@ -302,7 +299,7 @@ def inline_public_image(item: Any) -> HttpResponseBase:
 
 @require_GET
 def about(request: HttpRequest) -> HttpResponse:
-    return render(request, "memorial/about.html", {"nav": "about", "lang": _lang()})
+    return render(request, "memorial/about.html", {"nav": "about", "lang": page_language()})
 
 
 @require_GET

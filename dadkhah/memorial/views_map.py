@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
+from dadkhah.core.languages import page_language
 from dadkhah.memorial import count, estimates, mapping, timeline
 from dadkhah.memorial.views import inline_public_image
 
@@ -34,17 +35,13 @@ BASEMAP = {
 }
 
 
-def _lang() -> str:
-    return "fa" if (translation.get_language() or "en").startswith("fa") else "en"
-
-
 def _image_url(uid: str) -> str:
     return reverse("memorial:map_image", args=[uid])
 
 
 @require_GET
 def map_page(request: HttpRequest) -> HttpResponse:
-    lang = _lang()
+    lang = page_language()
     places = mapping.map_places(lang)
     at_place = timeline.events_by_place(lang)
     for place in places:
@@ -83,7 +80,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def places_geojson(request: HttpRequest) -> HttpResponse:
-    lang = _lang()
+    lang = page_language()
     data = mapping.places_geojson(mapping.map_places(lang), lang, _image_url)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False), content_type="application/geo+json; charset=utf-8"
@@ -107,7 +104,7 @@ def map_image(request: HttpRequest, uid: str) -> HttpResponseBase:
 
 @require_GET
 def timeline_page(request: HttpRequest) -> HttpResponse:
-    lang = _lang()
+    lang = page_language()
     years = timeline.timeline(lang)
     context = {
         "nav": "timeline",
@@ -121,7 +118,7 @@ def timeline_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def count_page(request: HttpRequest) -> HttpResponse:
-    lang = _lang()
+    lang = page_language()
     counts = count.known_by_name(lang)
     estimate = estimates.current_estimate()
     numbers = {}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django import template
-from django.utils import translation
 
 from dadkhah.campaign import orgs, signing
 from dadkhah.campaign.models import Campaign, OrgSignature
+from dadkhah.core.languages import page_language
 
 __all__ = ["approved_organisations", "country_label"]
 
@@ -22,5 +22,4 @@ def approved_organisations(campaign: Campaign) -> list[OrgSignature]:
 @register.simple_tag
 def country_label(code: str) -> str:
     """The country's name in the page's language."""
-    lang = "fa" if (translation.get_language() or "en").startswith("fa") else "en"
-    return signing.country_name(code, lang)
+    return signing.country_name(code, page_language())

@@ -13,6 +13,8 @@ from django.urls import translate_url
 from django.utils import timezone
 from django.utils.translation import get_language, get_language_info
 
+from dadkhah.core.languages import page_language
+
 register = template.Library()
 
 
@@ -62,18 +64,13 @@ _FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 def digits(value: Any) -> str:
     """Persian digits on Persian pages; the value unchanged otherwise."""
     text = "" if value is None else str(value)
-    return text.translate(_FA_DIGITS) if (get_language() or "").startswith("fa") else text
+    return text.translate(_FA_DIGITS) if page_language() == "fa" else text
 
 
 @register.filter
 def in_lang(obj: Any, method: str) -> str:
     """``entry|in_lang:"name"`` calls ``entry.name(<current language>)``."""
-    lang = "fa" if (get_language() or "").startswith("fa") else "en"
-    return str(getattr(obj, method)(lang))
-
-
-def _language() -> str:
-    return "fa" if (get_language() or "").startswith("fa") else "en"
+    return str(getattr(obj, method)(page_language()))
 
 
 @register.filter
@@ -88,7 +85,7 @@ def day(value: datetime.date | datetime.datetime | None) -> str:
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
         value = value.date()
-    return format_day(value, _language())
+    return format_day(value, page_language())
 
 
 @register.filter
@@ -98,6 +95,6 @@ def moment(value: datetime.datetime | None) -> str:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     time = f"{local:%H:%M}"
-    if _language() == "fa":
+    if page_language() == "fa":
         return f"{day(local)}، {time.translate(_FA_DIGITS)}"
     return f"{day(local)}, {time}"
