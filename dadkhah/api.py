@@ -61,20 +61,17 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
         loc = list(first.get("loc", ()))
         # ["query", "limit"]; ["body", "payload", "citations", 0, "confidence"]
         skip = 2 if loc[:1] == ["body"] else 1
-        names = [
-            part
-            for part in loc[skip:]
-            if isinstance(part, str) and part.isidentifier() and part not in _UNION_TAGS
-        ]
-        field = names[-1] if names else ""
-        # where in a list: "claims[1].citations[0].confidence", as the body writes it
+        # the last field named, and, in a list, where: "claims[1].citations[0].confidence"
         where = ""
+        in_list = False
         for part in loc[skip:]:
             if isinstance(part, int):
                 where += f"[{part}]"
+                in_list = True
             elif isinstance(part, str) and part.isidentifier() and part not in _UNION_TAGS:
+                field = part
                 where += f".{part}" if where else part
-        named = where if any(isinstance(part, int) for part in loc[skip:]) else field
+        named = where if in_list else field
         detail = f"{named}: {first.get('msg', 'invalid')}" if field else str(first.get("msg"))
     return api.create_response(
         request, {"detail": detail, "field": field, "errors": errors}, status=422

@@ -7,8 +7,9 @@
   fresh token (the token itself goes only into the confirmation email). One signature per
   normalized email per campaign: the database's unique constraint decides under
   concurrency; a duplicate is answered as a success — a pending one gets a fresh link, a
-  confirmed one a notice by email (rationed: ``RESEND_INTERVAL``, ``NOTICE_INTERVAL``). A signature the abuse checks flag is stored as
-  ``fraudulent`` and treated like any other as far as the signer can see.
+  confirmed one a notice by email (rationed: ``RESEND_INTERVAL``, ``NOTICE_INTERVAL``). A
+  signature the abuse checks flag is stored as ``fraudulent`` and treated like any other as
+  far as the signer can see.
 - :func:`confirm` validates with one ``UPDATE … WHERE token AND pending AND not expired``:
   the row count decides, so concurrent clicks validate once. The token's hash is kept
   after use, so a second click is told "already confirmed".

@@ -452,6 +452,7 @@ def plain_features(word: str) -> tuple[str, WordFeatures] | None:
         _SPECIAL[word] = normalized
         return None
     # (the checks above do not need the lexicon's tables: ``_PLAIN_KNOWN`` only skips them)
+    # ``features_of`` with its first look-up inlined: this runs for every new word as written
     features = _FEATURES.get(normalized) or features_of(normalized)
     if len(PLAIN_WORDS) >= _WORDS_MAX:
         PLAIN_WORDS.clear()
